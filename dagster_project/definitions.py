@@ -1,0 +1,24 @@
+"""The one Definitions object: feeds, reference data, dbt models, checks, schedule."""
+
+import dagster as dg
+
+from dagster_project.dbt_assets import dbt_resource, healthy_city_dbt_assets
+from dagster_project.feeds.assets import build_feed_assets
+from dagster_project.quality.gx_checks import build_suite_checks
+from dagster_project.reference import region_codes
+from dagster_project.schedules import nightly_job, nightly_schedule
+
+
+def build_definitions() -> dg.Definitions:
+    return dg.Definitions(
+        assets=[*build_feed_assets(), region_codes, healthy_city_dbt_assets],
+        asset_checks=build_suite_checks(),
+        jobs=[nightly_job],
+        schedules=[nightly_schedule],
+        resources={"dbt": dbt_resource()},
+        # One writer, no per-step subprocess: about twice as fast on 2 cores (ecosystem.md).
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,1 @@
+"""Feed framework: one YAML file per feed in sources/feeds/ becomes one ingestion asset."""

@@ -1,0 +1,153 @@
+"""Feed declarations (sources/feeds/*.yml), validated strictly.
+
+A wrong declaration (unknown key, missing mapping, bad type) fails when the
+Definitions load, with the file and the key in the message, instead of surfacing as
+odd data weeks later.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from dagster_project import settings
+
+ColumnType = Literal["string", "integer", "number", "year", "date", "region"]
+Domain = Literal[
+    "healthcare", "maternal_child", "disease", "environment", "sports",
+    "pension", "population", "survey", "socioeconomic",
+]
+
+
+class FeedConfigError(ValueError):
+    """A feed declaration is wrong. The message names the file and the key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnSpec(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    # Publisher column names that map to this canonical column (first match wins).
+    source: list[str]
+    type: ColumnType
+    zh: str | None = None
+    unit: str | None = None
+    required: bool = False
+    # Values are published in a multiple of the canonical unit, e.g. 万人 -> 10000.
+    multiplier: float = 1.0
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _one_or_many(cls, v):
+        return [v] if isinstance(v, str) else v
+
+    @field_validator("source")
+    @classmethod
+    def _non_empty(cls, v):
+        if not v or any(not str(s).strip() for s in v):
+            raise ValueError("needs at least one publisher column name")
+        return v
+
+
+class ExcelSpec(_Strict):
+    sheet: str | int = 0
+    # 1-based spreadsheet rows that hold the header; several rows are joined (multi-row headers).
+    header_rows: list[int] = [1]
+
+
+class JsonSpec(_Strict):
+    # Dotted path to the list of records inside the document ("" = the document itself).
+    records_path: str = ""
+
+
+class FeedConfig(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title_zh: str
+    title_en: str
+    domain: Domain
+    publisher_zh: str
+    publisher_en: str
+    format: Literal["csv", "xlsx", "json"]
+    file_pattern: str
+    encoding: Literal["auto", "utf-8", "utf-8-sig", "gbk", "gb18030"] = "auto"
+    excel: ExcelSpec | None = None
+    json_options: JsonSpec | None = Field(default=None, alias="json")
+    grain: list[str]
+    cadence: Literal["daily", "monthly", "quarterly", "yearly"]
+    # Days after which the feed counts as stale (no new file); defaults from the cadence.
+    stale_after_days: int | None = None
+    sample_data: bool = False
+    description: str | None = None
+    columns: list[ColumnSpec]
+    # Publisher columns we know about and deliberately do not load.
+    ignore_columns: list[str] = []
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        names = [c.name for c in self.columns]
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            raise ValueError(f"columns: duplicate canonical names {sorted(dupes)}")
+        missing = [g for g in self.grain if g not in names]
+        if missing:
+            raise ValueError(f"grain: {missing} not declared under columns")
+        if self.format == "xlsx" and self.excel is None:
+            object.__setattr__(self, "excel", ExcelSpec())
+        if self.format != "xlsx" and self.excel is not None:
+            raise ValueError("excel: only allowed when format is xlsx")
+        return self
+
+    @property
+    def table(self) -> str:
+        return self.name
+
+    def column(self, name: str) -> ColumnSpec:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def stale_after(self) -> int:
+        default = {"daily": 2, "monthly": 45, "quarterly": 120, "yearly": 400}[self.cadence]
+        return self.stale_after_days or default
+
+
+def _format_validation_error(path: Path, err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif e["type"] == "missing":
+            msg = "required key is missing"
+        lines.append(f"{path.name}: key '{key}': {msg}")
+    return f"Invalid feed declaration {path}:\n  " + "\n  ".join(lines)
+
+
+def load_feed_config(path: Path) -> FeedConfig:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise FeedConfigError(f"Invalid feed declaration {path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise FeedConfigError(f"Invalid feed declaration {path}: expected a mapping at the top level")
+    try:
+        cfg = FeedConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise FeedConfigError(_format_validation_error(path, exc)) from None
+    if cfg.name != path.stem:
+        raise FeedConfigError(
+            f"Invalid feed declaration {path}: key 'name': '{cfg.name}' must equal the file name '{path.stem}'"
+        )
+    return cfg
+
+
+def load_feed_configs(directory: Path | None = None) -> list[FeedConfig]:
+    directory = directory or settings.feeds_dir()
+    return [load_feed_config(p) for p in sorted(directory.glob("*.yml"))]

@@ -1,0 +1,54 @@
+"""The summary `make run` prints: rows per feed, indicator values, checks, where the marts are."""
+
+from __future__ import annotations
+
+import duckdb
+import dagster as dg
+
+from dagster_project import settings
+from dagster_project.feeds.config import load_feed_configs
+
+
+def check_results(result: dg.ExecuteInProcessResult) -> list[tuple[str, str, bool, str]]:
+    rows = []
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            ev = event.event_specific_data
+            rows.append((ev.asset_key.to_user_string(), ev.check_name, ev.passed, ev.severity.value))
+    return rows
+
+
+def print_summary(result: dg.ExecuteInProcessResult, seconds: float) -> None:
+    db = settings.warehouse_path()
+    print()
+    print("=" * 72)
+    print(f"健康城市数据仓库 Healthy City Warehouse — run {'succeeded' if result.success else 'FAILED'} "
+          f"in {seconds:.1f} s")
+    print(f"warehouse: {db}")
+    with duckdb.connect(str(db), read_only=True) as con:
+        print("\nRows per feed (current / quarantined) 各数据源行数:")
+        for cfg in load_feed_configs():
+            try:
+                current = con.execute(f"select count(*) from raw.{cfg.table} where _superseded_by_load_id is null").fetchone()[0]
+                quarantined = con.execute("select count(distinct (load_id, row_number)) from raw._quarantine where feed=?",
+                                          [cfg.name]).fetchone()[0]
+            except duckdb.CatalogException:
+                current, quarantined = "not loaded", "-"
+            print(f"  {cfg.name:<28} {cfg.title_zh:<20} {current:>8} / {quarantined}")
+        try:
+            n_values, n_ind, n_reg = con.execute(
+                "select count(*), count(distinct indicator_code), count(distinct region_code) "
+                "from marts.fct_indicator_value").fetchone()
+            print(f"\nIndicator values 指标值: {n_values} values, {n_ind} indicator(s), {n_reg} region(s)")
+        except duckdb.CatalogException:
+            print("\nIndicator values 指标值: marts not built (see the failures above)")
+    checks = check_results(result)
+    failed = [c for c in checks if not c[2]]
+    print(f"\nChecks 校验: {len(checks) - len(failed)} passed, {len(failed)} failed")
+    for asset, name, _, severity in failed:
+        print(f"  FAILED [{severity}] {asset}: {name}")
+    print("\nMarts 分析表: schema `marts` in the warehouse file above. Example 示例查询:")
+    print(f"  duckdb -readonly {db} \\")
+    print("    \"select region_name_zh, year, round(value, 1) as beds_per_1000_elderly "
+          "from marts.fct_indicator_value where indicator_code = 'HC17' order by region_code, year\"")
+    print("=" * 72)

@@ -1,0 +1,5 @@
+{#- Use the folder's schema as is (staging, intermediate, marts, reference) instead of dbt's
+    default "<target schema>_<custom>", so analysts query marts.fct_indicator_value. -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}{{ target.schema }}{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,24 @@
+-- HC17 每千名老年人口拥有养老床位数 = elderly-care beds / residents aged 60+ × 1000.
+-- A region-year needs both inputs: a missing input gives no row, never a zero.
+with beds as (
+    select * from {{ ref('stg_pension_beds') }}
+),
+
+population as (
+    select * from {{ ref('stg_population_by_age') }}
+)
+
+select
+    beds.region_code,
+    beds.year,
+    'HC17' as indicator_code,
+    beds.institution_beds::double as numerator,
+    population.population_60_plus::double as denominator,
+    case when population.population_60_plus > 0
+         then beds.institution_beds * 1000.0 / population.population_60_plus
+    end as value,
+    beds.load_id || ';' || population.load_id as input_load_ids
+from beds
+inner join population
+    on beds.region_code = population.region_code
+   and beds.year = population.year
