@@ -1,0 +1,87 @@
+"""Shared fixtures. One materialized warehouse per session (a Dagster run costs seconds)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dagster_project import settings
+
+REPO = settings.PROJECT_ROOT
+
+
+def _point_env_at(mp: pytest.MonkeyPatch, root: Path, sources: Path | None = None) -> dict[str, Path]:
+    paths = {
+        "warehouse": root / "warehouse" / settings.WAREHOUSE_FILE_NAME,
+        "landing": root / "landing",
+        "archive": root / "archive",
+        "sources": sources or settings.PROJECT_ROOT / "sources",
+    }
+    mp.setenv("HCW_WAREHOUSE", str(paths["warehouse"]))
+    mp.setenv("HCW_LANDING_DIR", str(paths["landing"]))
+    mp.setenv("HCW_ARCHIVE_DIR", str(paths["archive"]))
+    mp.setenv("HCW_SOURCES_DIR", str(paths["sources"]))
+    return paths
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dagster_home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("dagster_home")
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DAGSTER_HOME", str(home))
+        yield home
+
+
+@pytest.fixture(scope="session")
+def dbt_manifest():
+    from dagster_project.dbt_project import dbt_project, prepare
+
+    prepare()
+    return dbt_project.manifest_path
+
+
+@pytest.fixture(scope="session")
+def defs(dbt_manifest):
+    from dagster_project.definitions import defs as definitions
+
+    return definitions
+
+
+def run_nightly(defs, instance=None):
+    import dagster as dg
+
+    job = defs.resolve_job_def("nightly_materialization")
+    return job.execute_in_process(
+        instance=instance or dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+    )
+
+
+@pytest.fixture(scope="session")
+def warehouse(tmp_path_factory, defs):
+    """The nightly job materialized once on the bundled data into a temporary DuckDB file."""
+    root = tmp_path_factory.mktemp("shared_warehouse")
+    with pytest.MonkeyPatch.context() as mp:
+        paths = _point_env_at(mp, root)
+        result = run_nightly(defs)
+        assert result.success, "the nightly run on bundled data must succeed"
+        yield {**paths, "result": result}
+
+
+@pytest.fixture
+def isolated_env(tmp_path, monkeypatch):
+    """A private copy of sources/ and an empty warehouse, for tests that change input files."""
+    sources = tmp_path / "sources"
+    shutil.copytree(REPO / "sources", sources)
+    return _point_env_at(monkeypatch, tmp_path, sources)
+
+
+def duck(path: Path):
+    import duckdb
+
+    return duckdb.connect(str(path), read_only=True)

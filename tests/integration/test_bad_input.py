@@ -1,0 +1,36 @@
+"""Bad values in a raw file fail their Great Expectations check, and the check names the row."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from dagster_project.feeds.assets import build_feed_asset
+from dagster_project.feeds.config import load_feed_config
+from dagster_project.quality.gx_checks import build_suite_check, load_suite_file
+from dagster_project import settings
+
+
+def test_negative_bed_count_fails_check_and_names_the_row(isolated_env):
+    data = isolated_env["sources"] / "data" / "pension_beds" / "pension_beds_2016_2024.csv"
+    lines = data.read_text(encoding="utf-8").splitlines()
+    assert lines[5] == "150200,包头市,2020,26458"  # line 6 of the file
+    lines[5] = "150200,包头市,2020,-26458"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    cfg = load_feed_config(isolated_env["sources"] / "feeds" / "pension_beds.yml")
+    check = build_suite_check(load_suite_file(settings.EXPECTATIONS_DIR / "raw_pension_beds.json"))
+    result = dg.materialize([build_feed_asset(cfg), check], raise_on_error=False)
+
+    evaluation = next(e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION")
+    assert evaluation.check_name == "raw_pension_beds_gx"
+    assert evaluation.passed is False
+    assert evaluation.severity == dg.AssetCheckSeverity.ERROR
+    failures = evaluation.metadata["failures"].value
+    assert len(failures) == 1
+    assert failures[0]["expectation"] == "expect_column_values_to_be_between"
+    assert failures[0]["unexpected_count"] == 1
+    assert failures[0]["failing_rows"] == [
+        {"institution_beds": -26458, "_source_file": "pension_beds_2016_2024.csv", "_row_number": 6}
+    ]
+    # The blocking check failed with ERROR severity, so the run fails.
+    assert result.success is False
