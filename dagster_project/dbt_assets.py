@@ -21,7 +21,7 @@ def dbt_resource() -> DbtCliResource:
 
 def _prune_run_targets() -> None:
     """dagster-dbt writes dbt/target/<run>/ per run (MBs each); keep the newest few."""
-    target = settings.DBT_PROJECT_DIR / "target"
+    target = dbt_project.project_dir / dbt_project.target_path
     runs = sorted((p for p in target.iterdir() if p.is_dir() and p.name.startswith("healthy_city_dbt_assets")),
                   key=lambda p: p.stat().st_mtime) if target.exists() else []
     for old in runs[:-RUN_TARGETS_KEPT]:

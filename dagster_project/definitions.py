@@ -1,9 +1,16 @@
-"""The one Definitions object: feeds, reference data, dbt models, checks, schedule."""
+"""The one Definitions object: feeds, reference data, dbt models, checks, schedule, sensors.
+
+Each area contributes through one builder, so adding a feed, a suite or a sensor never
+means editing this file.
+"""
 
 import dagster as dg
 
+from dagster_project.alerts import build_alert_sensors
 from dagster_project.dbt_assets import dbt_resource, healthy_city_dbt_assets
 from dagster_project.feeds.assets import build_feed_assets
+from dagster_project.feeds.sensor import build_feed_sensors
+from dagster_project.publish import publish_assets
 from dagster_project.quality.gx_checks import build_suite_checks
 from dagster_project.reference import region_codes
 from dagster_project.schedules import nightly_job, nightly_schedule
@@ -11,10 +18,11 @@ from dagster_project.schedules import nightly_job, nightly_schedule
 
 def build_definitions() -> dg.Definitions:
     return dg.Definitions(
-        assets=[*build_feed_assets(), region_codes, healthy_city_dbt_assets],
+        assets=[*build_feed_assets(), region_codes, healthy_city_dbt_assets, *publish_assets],
         asset_checks=build_suite_checks(),
         jobs=[nightly_job],
         schedules=[nightly_schedule],
+        sensors=[*build_feed_sensors(), *build_alert_sensors()],
         resources={"dbt": dbt_resource()},
         # One writer, no per-step subprocess: about twice as fast on 2 cores (ecosystem.md).
         executor=dg.in_process_executor,
