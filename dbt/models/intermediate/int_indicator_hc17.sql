@@ -12,8 +12,8 @@ select
     beds.region_code,
     beds.year,
     'HC17' as indicator_code,
-    beds.institution_beds::double as numerator,
-    population.population_60_plus::double as denominator,
+    cast(beds.institution_beds as double precision) as numerator,
+    cast(population.population_60_plus as double precision) as denominator,
     case when population.population_60_plus > 0
          then beds.institution_beds * 1000.0 / population.population_60_plus
     end as value,
