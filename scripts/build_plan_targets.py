@@ -1,0 +1,101 @@
+"""Build dbt/seeds/plan_targets.csv from the targets quoted in the five seed plans.
+
+Source: ../shared/reference/targets.csv (241 targets, each quote verified verbatim against
+../shared/seeds/). We keep the 220 that state a value (quantitative targets) and add what the
+warehouse needs to evaluate them: the region code, the plan document, and the target value in
+the indicator's own unit where the plan wrote another unit.
+
+    python scripts/build_plan_targets.py [path/to/targets.csv]
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SOURCE = ROOT.parent / "shared" / "reference" / "targets.csv"
+OUT = ROOT / "dbt" / "seeds" / "plan_targets.csv"
+
+# seed file -> (region code, region name, plan document, note on the region)
+PLANS = {
+    "000_22de70d6edcf9403.txt": ("150200", "包头市", "《包头市健康城市建设实施意见》(2017)", ""),
+    "001_3c9aa8ef719523d3.txt": ("330110", "**区（匿名）", "《健康城区建设三年行动计划实施方案》",
+                                 "anonymised district; place names in the text point to 杭州市余杭区 330110 (inferred)"),
+    "002_241d3c140d600f76.txt": ("150400", "赤峰市", "赤政办字〔2018〕104号《\"健康赤峰2030\"实施方案》重点任务分工方案", ""),
+    "003_c08ac351e3b58ac2.txt": ("150271", "包头稀土高新区", "《包头稀土高新区卫生与健康事业发展\"十四五\"规划》(2021-2025)", ""),
+    "004_08065c791b191b91.txt": ("370406", "山亭区", "山政办字〔2019〕40号《山亭区建设国家健康城市实施方案》", ""),
+}
+
+# Plan units that differ from the indicator's unit: factor into the indicator unit, or None when the
+# target measures something else (a head count, a relative change, percentage points).
+UNIT_FACTORS = {
+    "张/百名老人": 10.0,  # 4.5 per 100 elderly = 45 per 1,000 (HC17)
+    "人（绝对数）": None,
+    "万人（绝对数）": None,
+    "百分点（左右）": None,
+    "%（相对）": None,
+    "%（原文未说明相对或百分点）": None,
+}
+EVALUABLE_COMPARATORS = {">=", ">", "<=", "<", "=", "≈", "range"}
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def build(source: Path) -> list[dict[str, str]]:
+    with source.open(encoding="utf-8-sig", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["value"].strip()]
+    out = []
+    for r in rows:
+        region_code, region_name, document, region_note = PLANS[r["seed_file"]]
+        factor = UNIT_FACTORS.get(r["unit"], 1.0)
+        # T001_017 states three recruitment numbers ("190;200;210"): kept, but not evaluable.
+        single_value = _is_number(r["value"]) and (not r["value_max"] or _is_number(r["value_max"]))
+        comparable = factor is not None and r["comparator"] in EVALUABLE_COMPARATORS and single_value
+        value = float(r["value"]) * factor if comparable else None
+        value_max = float(r["value_max"]) * factor if comparable and r["value_max"] else None
+        out.append({
+            "target_id": r["target_id"],
+            "region_code": region_code,
+            "region_name_zh": region_name,
+            "plan_document": document,
+            "seed_file": r["seed_file"],
+            "target_year": r["year_for_comparison"],
+            "target_year_as_written": r["target_year"],
+            "indicator_code": r["hc_code"] or r["extra_code"],
+            "is_national_indicator": "true" if r["hc_code"] else "false",
+            "mapping_quality": r["mapping_quality"],
+            "indicator_text_zh": r["indicator_text"],
+            "comparator": r["comparator"],
+            "target_value_as_written": r["value"],
+            "target_value_max_as_written": r["value_max"],
+            "unit_as_written": r["unit"],
+            "target_value": "" if value is None else f"{value:g}",
+            "target_value_max": "" if value_max is None else f"{value_max:g}",
+            "is_comparable": "true" if comparable else "false",
+            "target_kind": r["target_kind"],
+            "source_quote": r["quote"],
+            "notes": "; ".join(filter(None, [r["notes"], region_note])),
+        })
+    return out
+
+
+def main() -> None:
+    source = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SOURCE
+    rows = build(source)
+    with OUT.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"wrote {len(rows)} targets to {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

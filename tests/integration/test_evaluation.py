@@ -1,0 +1,219 @@
+"""Plan targets, attainment and the Healthy City Index (docs/evaluation.md).
+
+Two kinds of test:
+- on the shared warehouse (bundled data): real seed targets against hand-computed values;
+- on a fixture warehouse: the real dbt evaluation models run (`dbt run --select`) over parent
+  tables written by the test, so the index can be checked against the worked example of
+  ../shared/reference/index_method.md and the attainment rules against hand-made series.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project import settings
+from tests.conftest import duck
+
+EVALUATION_MODELS = [
+    "int_indicator_scores", "fct_indicator_weight", "int_region_comparison_group",
+    "fct_healthy_city_index", "fct_target_attainment",
+]
+
+# --- shared warehouse: the real seed targets ------------------------------------------------
+
+
+def test_plan_targets_hold_every_quantitative_target_of_the_five_plans(warehouse):
+    with duck(warehouse["warehouse"]) as con:
+        total, regions, plans = con.execute(
+            "select count(*), count(distinct region_code), count(distinct plan_document) from reference.plan_targets").fetchone()
+        by_region = dict(con.execute("select region_code, count(*) from reference.plan_targets group by 1").fetchall())
+    assert (total, regions, plans) == (220, 5, 5)
+    assert by_region == {"150200": 69, "150271": 58, "150400": 46, "330110": 27, "370406": 20}
+
+
+def test_baotou_elderly_beds_target_2020_is_not_met_by_hand(warehouse):
+    # T000_014 每千名老年人拥有养老床位数达到60张以上 (2020). Bundled 2020 value:
+    # 26,458 beds / 547,047 aged 60+ × 1,000 = 48.365131 → gap 48.365131 − 60 = −11.634869 → not met.
+    with duck(warehouse["warehouse"]) as con:
+        row = con.execute(
+            "select comparator, target_value, value_in_target_year, gap_to_target, status, latest_year, "
+            "trend_years_used, trend_first_year, trend_last_year "
+            "from marts.fct_target_attainment where target_id = 'T000_014'").fetchone()
+    assert row[0:2] == (">=", 60.0)
+    assert row[2] == pytest.approx(48.365131, abs=1e-6)
+    assert row[3] == pytest.approx(-11.634869, abs=1e-6)
+    assert row[4] == "not met"
+    assert row[5:] == (2024, 5, 2020, 2024)
+
+
+def test_plan_units_are_converted_or_marked_not_comparable(warehouse):
+    with duck(warehouse["warehouse"]) as con:
+        rows = dict(con.execute(
+            "select target_id, (target_value, is_comparable, status) from marts.fct_target_attainment "
+            "where target_id in ('T001_019', 'T000_025')").fetchall())
+    # 每百名老人 4.5 张 = 45 per 1,000 (HC17's unit); the anonymised district has no data.
+    assert rows["T001_019"] == (45.0, True, "no data")
+    # 社会体育指导员 ≥ 10,000 people is a head count, not HC13's per-1,000 rate.
+    assert rows["T000_025"] == (None, False, "not comparable")
+
+
+# --- fixture warehouse: the worked example and attainment rules -----------------------------
+
+WORKED_EXAMPLE = {  # index_method.md: 4 cities, 3 indicators in three dimensions
+    "150200": {"HC01": 80, "HC30": 4.0, "HC38": 20},  # A
+    "150400": {"HC01": 78, "HC30": 6.0, "HC38": 22},  # B
+    "150300": {"HC01": 90, "HC30": 3.0, "HC38": 30},  # C
+    "150500": {"HC01": 79, "HC30": 5.0, "HC38": 21},  # D
+}
+# 2021: P better than Q on every indicator; R best on two and missing HC38.
+PROPERTIES_2021 = {
+    "150200": {"HC01": 85, "HC30": 3.0, "HC38": 25},  # P
+    "150400": {"HC01": 70, "HC30": 6.0, "HC38": 15},  # Q
+    "150300": {"HC01": 90, "HC30": 2.0},              # R
+}
+HC17_SERIES = {2016: 30.0, 2020: 40.0, 2021: 42.0, 2022: 44.0, 2023: 46.0, 2024: 48.0}
+TARGETS = [  # id, indicator, year, comparator, value, value_max, comparable
+    ("F_DUE_2030", "HC17", 2030, ">=", 59.0, None, True),
+    ("F_NOT_MET", "HC17", 2022, ">=", 45.0, None, True),
+    ("F_MET_CEILING", "HC17", 2023, "<=", 50.0, None, True),
+    ("F_NO_DATA_2025", "HC17", 2025, ">=", 45.0, None, True),
+    ("F_NO_INDICATOR", "X_NOTHING", 2020, ">=", 1.0, None, True),
+    ("F_HEADCOUNT", "HC17", 2020, ">=", 10000.0, None, False),
+    ("F_RANGE", "HC17", 2021, "range", 40.0, 43.0, True),
+    ("F_ABOUT", "HC17", 2022, "≈", 46.0, None, True),
+]
+
+
+def _write_parents(path: Path) -> None:
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts; create schema reference")
+    con.execute("""create table reference.dim_indicator as select * from (values
+        ('HC01', '健康环境', 'higher_is_better', '优良天数占比'),
+        ('HC30', '健康人群', 'lower_is_better', '婴儿死亡率'),
+        ('HC38', '健康文化', 'higher_is_better', '健康素养水平'),
+        ('HC17', '健康社会', 'higher_is_better', '养老床位')
+        ) t(indicator_code, level1_zh, direction, indicator_name_zh)""")
+    # Expert weights wS = (0.3, 0.4, 0.3); HC17 not scored so the attainment series stays out of the index.
+    con.execute("""create table reference.indicator_weights as select * from (values
+        ('HC01', 0.3, true), ('HC30', 0.4, true), ('HC38', 0.3, true), ('HC17', 0.0, false)
+        ) t(indicator_code, expert_weight, is_scored)""")
+    con.execute(f"create table reference.region_of_china as select * from read_csv('{settings.DBT_PROJECT_DIR / 'seeds' / 'region_of_china.csv'}')")
+    con.execute("""create table marts.dim_region as select * from (values
+        ('150200', '包头市'), ('150400', '赤峰市'), ('150300', '乌海市'), ('150500', '通辽市')
+        ) t(region_code, region_name_zh)""")
+    values = [(r, 2020, code, float(v)) for r, vals in WORKED_EXAMPLE.items() for code, v in vals.items()]
+    values += [(r, 2021, code, float(v)) for r, vals in PROPERTIES_2021.items() for code, v in vals.items()]
+    values += [("150200", y, "HC17", v) for y, v in HC17_SERIES.items()]
+    con.execute("create table marts.fct_indicator_value (region_code varchar, year integer, indicator_code varchar, value double)")
+    con.executemany("insert into marts.fct_indicator_value values (?, ?, ?, ?)", values)
+    con.execute("""create table reference.plan_targets (target_id varchar, region_code varchar, region_name_zh varchar,
+        plan_document varchar, indicator_code varchar, indicator_text_zh varchar, mapping_quality varchar,
+        target_year integer, comparator varchar, target_value double, target_value_max double,
+        unit_as_written varchar, is_comparable boolean, source_quote varchar)""")
+    con.executemany(
+        "insert into reference.plan_targets values (?, '150200', '包头市', 'fixture', ?, '', 'exact', ?, ?, ?, ?, '', ?, '')",
+        [list(t) for t in TARGETS])
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def evaluated(tmp_path_factory, dbt_manifest):
+    root = tmp_path_factory.mktemp("evaluation")
+    database = root / settings.WAREHOUSE_FILE_NAME
+    _write_parents(database)
+    env = {**os.environ, "HCW_WAREHOUSE": str(database), "DBT_TARGET_PATH": str(root / "dbt_target")}
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    proc = subprocess.run(
+        [dbt, "run", "--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROJECT_DIR),
+         "--select", *EVALUATION_MODELS, "--vars", "{evaluation_year: 2026}"],
+        env=env, capture_output=True, text=True, cwd=settings.DBT_PROJECT_DIR)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    con = duckdb.connect(str(database), read_only=True)
+    yield con
+    con.close()
+
+
+def test_entropy_and_combined_weights_match_the_worked_example(evaluated):
+    rows = {r[0]: r[1:] for r in evaluated.execute(
+        "select indicator_code, entropy, entropy_weight, expert_weight, combined_weight "
+        "from marts.fct_indicator_weight where year = 2020").fetchall()}
+    # index_method.md: e = (0.4528, 0.7296, 0.4956), wE = (0.4139, 0.2046, 0.3815), w = (0.3570, 0.3023, 0.3408)
+    assert rows["HC01"] == pytest.approx((0.452794, 0.413923, 0.3, 0.356962), abs=1e-5)
+    assert rows["HC30"] == pytest.approx((0.729574, 0.204558, 0.4, 0.302279), abs=1e-5)
+    assert rows["HC38"] == pytest.approx((0.495632, 0.381519, 0.3, 0.340759), abs=1e-5)
+
+
+def test_weights_sum_to_one_every_year(evaluated):
+    sums = evaluated.execute(
+        "select year, sum(entropy_weight), sum(expert_weight), sum(combined_weight) "
+        "from marts.fct_indicator_weight group by year order by year").fetchall()
+    assert [s[0] for s in sums] == [2020, 2021]
+    for _, entropy, expert, combined in sums:
+        assert (entropy, expert, combined) == pytest.approx((1.0, 1.0, 1.0), abs=1e-12)
+
+
+def test_index_matches_the_worked_example_and_ranks_within_the_group(evaluated):
+    rows = {r[0]: r[1:] for r in evaluated.execute(
+        "select region_code, healthy_city_index, index_healthy_environment, rank_in_group, comparison_group "
+        "from marts.fct_healthy_city_index where year = 2020").fetchall()}
+    # HCI = A 26.10, B 6.82, C 100.00, D 16.46; each sub-index is that dimension's indicator score.
+    assert rows["150200"][0] == pytest.approx(26.1013, abs=1e-3)
+    assert rows["150400"][0] == pytest.approx(6.8152, abs=1e-3)
+    assert rows["150300"][0] == pytest.approx(100.0, abs=1e-9)
+    assert rows["150500"][0] == pytest.approx(16.4582, abs=1e-3)
+    assert rows["150200"][1] == pytest.approx(100 * 2 / 12, abs=1e-9)  # HC01 (80−78)/(90−78)
+    assert {code: r[2] for code, r in rows.items()} == {"150300": 1, "150200": 2, "150500": 3, "150400": 4}
+    assert {r[3] for r in rows.values()} == {"西部·地级及以上市"}
+
+
+def test_better_on_every_indicator_ranks_higher_and_direction_is_respected(evaluated):
+    rows = {r[0]: r[1:] for r in evaluated.execute(
+        "select region_code, healthy_city_index, index_healthy_population, rank_in_group "
+        "from marts.fct_healthy_city_index where year = 2021").fetchall()}
+    p, q = rows["150200"], rows["150400"]
+    assert p[0] > q[0] and p[2] < q[2]
+    # 婴儿死亡率 is lower-is-better: P's 3.0‰ scores (6−2)/... → (6−3)/(6−2) = 0.75, Q's 6.0‰ scores 0.
+    assert p[1] == pytest.approx(75.0) and q[1] == pytest.approx(0.0)
+
+
+def test_a_missing_indicator_is_reweighted_not_counted_as_zero(evaluated):
+    index, coverage, n_indicators = evaluated.execute(
+        "select healthy_city_index, weight_coverage, n_indicators from marts.fct_healthy_city_index "
+        "where year = 2021 and region_code = '150300'").fetchone()
+    hc38_weight = evaluated.execute(
+        "select combined_weight from marts.fct_indicator_weight where year = 2021 and indicator_code = 'HC38'").fetchone()[0]
+    # R is best on HC01 and HC30 (score 100 each) and has no HC38: the index over what exists is 100;
+    # had the missing HC38 counted as 0 it would be 100 × (1 − w_HC38).
+    assert index == pytest.approx(100.0)
+    assert n_indicators == 2
+    assert coverage == pytest.approx(1 - hc38_weight)
+    assert 0 < hc38_weight < 1
+
+
+def test_attainment_statuses_gaps_and_projection(evaluated):
+    rows = {r[0]: r[1:] for r in evaluated.execute(
+        "select target_id, status, value_in_target_year, gap_to_target, latest_value, projected_value, "
+        "is_projected_to_meet_target, trend_years_used, trend_first_year, trend_last_year "
+        "from marts.fct_target_attainment").fetchall()}
+    # 2030 ≥ 59: due after the evaluation year 2026. Last five years 2020-2024 rise 2 a year
+    # (the 2016 value is outside the window): 48 + 2 × 6 = 60 in 2030 → projected to meet.
+    due = rows["F_DUE_2030"]
+    assert due[0] == "not yet due"
+    assert due[3] == 48.0 and due[4] == pytest.approx(60.0, abs=1e-9) and due[5] is True
+    assert due[6:] == (5, 2020, 2024)
+    # 2022 value 44 against ≥ 45: gap −1, not met.
+    assert rows["F_NOT_MET"][0:3] == ("not met", 44.0, pytest.approx(-1.0))
+    # 2023 value 46 against a ceiling ≤ 50: met, gap −4.
+    assert rows["F_MET_CEILING"][0:3] == ("met", 46.0, pytest.approx(-4.0))
+    # 2025 is due in 2026 but has no value: no data (the latest value, 2024's 48, is still shown).
+    assert rows["F_NO_DATA_2025"][0:2] == ("no data", None) and rows["F_NO_DATA_2025"][3] == 48.0
+    assert rows["F_NO_INDICATOR"][0] == "no data"
+    assert rows["F_HEADCOUNT"][0] == "not comparable"
+    assert rows["F_RANGE"][0:2] == ("met", 42.0)   # 40 ≤ 42 ≤ 43
+    assert rows["F_ABOUT"][0:2] == ("met", 44.0)   # |44 − 46| = 2 ≤ 5% × 46 = 2.3
