@@ -191,6 +191,11 @@ def parse_table(table: RawTable, cfg: FeedConfig, file_name: str, regions: Regio
     records = [r for r in records if r["_row_number"] not in duplicate_rows]
     columns = [c.name for c in cfg.columns] + ["_row_number"]
     frame = pd.DataFrame.from_records(records, columns=columns)
+    for col in cfg.columns:
+        if col.type == "integer":
+            # Nullable integers built from the Python ints: with a missing value pandas would
+            # otherwise fall back to float64, which silently rounds counts above 2**53.
+            frame[col.name] = pd.Series([r[col.name] for r in records], dtype="Int64", index=frame.index)
     return ParsedFile(frame, problems)
 
 
@@ -219,13 +224,10 @@ def load_file(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, path: Path, archi
               regions: RegionIndex | None = None, now: dt.datetime | None = None) -> FileOutcome:
     regions = regions or load_region_index()
     sha = sha256_of(path)
-    seen = con.execute(
-        "select status, message from raw._loads where feed=? and file_sha256=? order by loaded_at desc limit 1",
+    already_loaded = con.execute(
+        "select 1 from raw._loads where feed=? and file_sha256=? and status='loaded' limit 1",
         [cfg.name, sha]).fetchone()
-    if seen is not None:
-        status, message = seen
-        if status == "rejected":
-            return FileOutcome(path.name, "rejected", sha, message=message)
+    if already_loaded:
         return FileOutcome(path.name, "duplicate", sha, message="same SHA-256 already loaded; nothing added")
 
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
@@ -234,9 +236,15 @@ def load_file(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, path: Path, archi
     try:
         parsed = parse_table(read_file(path, cfg), cfg, path.name, regions)
     except FileRejected as exc:
-        con.execute("insert into raw._loads values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [load_id, cfg.name, path.name, str(path), str(archived), sha, path.stat().st_size, now,
-                     "rejected", 0, 0, 0, str(exc)])
+        # A rejected file is tried again on every run: the fix is often in the declaration
+        # (a column added to the YAML), not in the file. The same rejection is recorded once.
+        recorded = con.execute(
+            "select 1 from raw._loads where feed=? and file_sha256=? and status='rejected' and message=? limit 1",
+            [cfg.name, sha, str(exc)]).fetchone()
+        if not recorded:
+            con.execute("insert into raw._loads values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        [load_id, cfg.name, path.name, str(path), str(archived), sha, path.stat().st_size, now,
+                         "rejected", 0, 0, 0, str(exc)])
         return FileOutcome(path.name, "rejected", sha, message=str(exc))
 
     frame = parsed.frame.assign(

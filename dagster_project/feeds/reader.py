@@ -13,6 +13,7 @@ import io
 import json
 import re
 import unicodedata
+from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,12 +87,17 @@ def read_csv(path: Path, cfg: FeedConfig) -> RawTable:
 
 
 def _cell_text(value: object) -> str | None:
+    """A cell or JSON value as the text a person would read (never scientific notation)."""
     if value is None:
         return None
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, float):
+        # repr() is the shortest text that round-trips (0.1 -> "0.1"), but it switches to
+        # exponent notation for small and large values (1e-05), which rule R2 rejects.
+        return format(Decimal(repr(value)), "f")
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):
@@ -99,12 +105,31 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
+def _merged_cell_values(ws, first_row: int) -> dict[tuple[int, int], object]:
+    """(row, column) -> value of the merged range the cell belongs to, from first_row down.
+
+    Excel keeps a merged cell's value in its top-left cell only. A header such as "人口"
+    spanning two sub-columns, "地区" spanning two header rows, or a region name merged
+    down over several year rows labels every cell it covers, as the reader of the sheet sees it.
+    """
+    filled: dict[tuple[int, int], object] = {}
+    for rng in ws.merged_cells.ranges:
+        if rng.max_row < first_row:
+            continue  # e.g. a title row merged across the table
+        text = ws.cell(rng.min_row, rng.min_col).value
+        for r in range(rng.min_row, rng.max_row + 1):
+            for c in range(rng.min_col, rng.max_col + 1):
+                filled[(r, c)] = text
+    return filled
+
+
 def read_xlsx(path: Path, cfg: FeedConfig) -> RawTable:
     import openpyxl
 
     assert cfg.excel is not None
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # Not read_only: merged-cell ranges (multi-row headers) are only available this way.
+        wb = openpyxl.load_workbook(path, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken workbook
         raise FileRejected(f"{path.name}: unreadable Excel workbook ({type(exc).__name__}: {exc})") from None
     try:
@@ -113,27 +138,26 @@ def read_xlsx(path: Path, cfg: FeedConfig) -> RawTable:
             ws = wb.worksheets[sheet_ref] if isinstance(sheet_ref, int) else wb[sheet_ref]
         except (IndexError, KeyError):
             raise FileRejected(f"{path.name}: sheet {sheet_ref!r} not found (sheets: {wb.sheetnames})") from None
-        all_rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        header_rows = sorted(cfg.excel.header_rows)
+        # min_row=1 so that list index + 1 is the sheet row number even when row 1 is empty.
+        all_rows = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
+        for (r, c), value in _merged_cell_values(ws, header_rows[0]).items():
+            if header_rows[0] <= r <= len(all_rows):
+                row = all_rows[r - 1]
+                row.extend([None] * (c - len(row)))
+                row[c - 1] = value
     finally:
         wb.close()
-    header_rows = sorted(cfg.excel.header_rows)
     if not all_rows or len(all_rows) < header_rows[-1]:
         raise FileRejected(f"{path.name}: empty sheet (no header at row {header_rows[-1]})")
     width = max(len(r) for r in all_rows)
-    parts: list[list[str]] = []
-    for hr in header_rows:
-        cells = [clean_header(c) for c in all_rows[hr - 1]] + [""] * (width - len(all_rows[hr - 1]))
-        if hr != header_rows[-1]:
-            # Merged cells in upper header rows hold their text in the first cell only.
-            for i in range(1, width):
-                if not cells[i]:
-                    cells[i] = cells[i - 1]
-        parts.append(cells)
+    parts = [[clean_header(c) for c in all_rows[hr - 1]] + [""] * (width - len(all_rows[hr - 1]))
+             for hr in header_rows]
     header = []
     for i in range(width):
         pieces: list[str] = []
         for p in parts:
-            if p[i] and p[i] not in pieces:
+            if p[i] and p[i] not in pieces:  # a cell merged across header rows counts once
                 pieces.append(p[i])
         header.append("/".join(pieces))
     # Trailing columns with no header and no values are Excel formatting, not data.

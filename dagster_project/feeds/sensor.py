@@ -1,7 +1,93 @@
-"""Landing-folder sensor (issue #3). Returns the sensors to register in the Definitions."""
+"""Landing-folder sensor: a file dropped into landing/<feed>/ triggers a run of that feed.
+
+Departments drop files into `landing/<feed>/` (HCW_LANDING_DIR). Each tick the sensor lists
+the files that match the feed's `file_pattern`, and for every feed with a new or changed file
+requests one run of `raw/<feed>` and everything downstream of it (staging, indicators,
+marts and their checks). The nightly schedule loads the same folders, so a file is never
+missed if the sensor is off; the loader's SHA-256 check makes a second load a no-op.
+
+Cursor: JSON {"<feed>/<file name>": [size, mtime_ns, sha256]}. A file is hashed only when its
+size or mtime changed, and a request is made only when its SHA-256 changed, so touching
+a file or a second tick requests nothing. A file modified less than `settle_seconds` ago
+may still be being copied: it is left for the next tick.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import defaultdict
 
 import dagster as dg
 
+from dagster_project import settings
+from dagster_project.feeds.config import FeedConfig, load_feed_configs
+from dagster_project.feeds.loader import sha256_of
+
+SENSOR_NAME = "feed_landing_sensor"
+SETTLE_SECONDS = 10
+
+
+def landing_files(cfg: FeedConfig):
+    folder = settings.landing_dir() / cfg.name
+    if not folder.is_dir():
+        return []
+    return [p for p in sorted(folder.glob(cfg.file_pattern)) if p.is_file()]
+
+
+def build_feed_sensor(configs: list[FeedConfig], settle_seconds: float = SETTLE_SECONDS) -> dg.SensorDefinition:
+    @dg.sensor(
+        name=SENSOR_NAME,
+        description="New or changed files in landing/<feed>/ → run raw/<feed> and everything downstream "
+                    "(落地目录有新文件时自动入库).",
+        target=dg.AssetSelection.all(),
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+    )
+    def feed_landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+        previous: dict[str, list] = json.loads(context.cursor) if context.cursor else {}
+        current: dict[str, list] = {}
+        changed: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        now = time.time()
+        for cfg in configs:
+            for path in landing_files(cfg):
+                key = f"{cfg.name}/{path.name}"
+                stat = path.stat()
+                before = previous.get(key)
+                if before and before[0] == stat.st_size and before[1] == stat.st_mtime_ns:
+                    current[key] = before
+                    continue
+                if now - stat.st_mtime < settle_seconds:
+                    if before:
+                        current[key] = before
+                    context.log.info(f"{key}: modified {now - stat.st_mtime:.0f} s ago; waiting for the copy to finish")
+                    continue
+                sha = sha256_of(path)
+                current[key] = [stat.st_size, stat.st_mtime_ns, sha]
+                if not before or before[2] != sha:
+                    changed[cfg.name].append((path.name, sha))
+
+        requests = []
+        if changed and context.repository_def is None:
+            raise dg.DagsterInvariantViolationError(
+                f"{SENSOR_NAME} needs the Definitions to find the assets downstream of a feed")
+        for feed, files in sorted(changed.items()):
+            selection = dg.AssetSelection.assets(dg.AssetKey(["raw", feed])).downstream()
+            asset_keys = sorted(selection.resolve(context.repository_def.asset_graph),
+                                key=lambda k: k.to_user_string())
+            shas = "".join(sorted(sha for _, sha in files))
+            requests.append(dg.RunRequest(
+                # The same set of files never starts two runs (Dagster skips a repeated run_key).
+                run_key=f"{feed}:{hashlib.sha256(shas.encode()).hexdigest()[:16]}",
+                asset_selection=asset_keys,
+                tags={"feed": feed, "landing_files": ", ".join(name for name, _ in files)[:200]},
+            ))
+            context.log.info(f"{feed}: {len(files)} new or changed file(s): {[n for n, _ in files]}")
+        return dg.SensorResult(run_requests=requests, cursor=json.dumps(current, sort_keys=True))
+
+    return feed_landing_sensor
+
 
 def build_feed_sensors() -> list[dg.SensorDefinition]:
-    return []
+    return [build_feed_sensor(load_feed_configs())]
