@@ -1,0 +1,9 @@
+-- HC34 甲乙类传染病发病率 = class A and B notifiable cases / resident population × 100000.
+{{ indicator_ratio(
+    'HC34',
+    numerator_model='stg_disease_control',
+    numerator='class_ab_cases',
+    denominator='resident_population',
+    multiplier=100000,
+    denominator_model='stg_population_by_age'
+) }}

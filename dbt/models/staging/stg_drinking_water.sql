@@ -1,0 +1,11 @@
+-- 生活饮用水卫生监测: current values only (a revised file supersedes the rows it covers; raw keeps the history).
+select
+    region_code,
+    year,
+    water_samples_tested,
+    water_samples_compliant,
+    _load_id as load_id,
+    _source_file as source_file,
+    _row_number as source_row_number
+from {{ source('raw', 'drinking_water') }}
+where _superseded_by_load_id is null
