@@ -28,6 +28,12 @@ def warehouse_path() -> Path:
     return _path_from_env("HCW_WAREHOUSE", PROJECT_ROOT / "warehouse" / WAREHOUSE_FILE_NAME)
 
 
+def published_path() -> Path:
+    """The read-only snapshot of the marts analysts open (HCW_PUBLISHED); replaced whole, atomically,
+    only after a run's blocking checks pass. Keep the stem "healthy_city": it is the catalog name."""
+    return _path_from_env("HCW_PUBLISHED", warehouse_path().parent / "published" / WAREHOUSE_FILE_NAME)
+
+
 def sources_dir() -> Path:
     """Feed declarations (feeds/*.yml), bundled data (data/) and reference lists (HCW_SOURCES_DIR)."""
     return _path_from_env("HCW_SOURCES_DIR", PROJECT_ROOT / "sources")
