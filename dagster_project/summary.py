@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 import dagster as dg
 
@@ -47,8 +49,21 @@ def print_summary(result: dg.ExecuteInProcessResult, seconds: float) -> None:
     print(f"\nChecks 校验: {len(checks) - len(failed)} passed, {len(failed)} failed")
     for asset, name, _, severity in failed:
         print(f"  FAILED [{severity}] {asset}: {name}")
-    print("\nMarts 分析表: schema `marts` in the warehouse file above. Example 示例查询:")
-    print(f"  duckdb -readonly {db} \\")
-    print("    \"select region_name_zh, year, round(value, 1) as beds_per_1000_elderly "
-          "from marts.fct_indicator_value where indicator_code = 'HC17' order by region_code, year\"")
+    published = settings.published_path()
+    if published.exists():
+        when = dt.datetime.fromtimestamp(published.stat().st_mtime).astimezone().isoformat(timespec="seconds")
+        published_now = any(e.event_type_value == "ASSET_MATERIALIZATION"
+                            and e.asset_key is not None and e.asset_key.path == ["published", "healthy_city"]
+                            for e in result.all_events)
+        fresh = ("published by this run" if published_now
+                 else "NOT replaced by this run: analysts keep the last good snapshot")
+        print(f"\nMarts 分析表 (for analysts 分析人员): {published}")
+        print(f"  read-only snapshot of schemas marts and reference, {fresh} ({when})")
+        print("  open it read-only; DuckDB 1.x clients work too (docs/analysts.md). Example 示例查询:")
+        print(f"  duckdb -readonly {published} \\")
+        print("    \"select region_name_zh, year, round(value, 1) as beds_per_1000_elderly "
+              "from marts.fct_indicator_value where indicator_code = 'HC17' order by region_code, year\"")
+    else:
+        print(f"\nMarts 分析表: nothing published yet ({published} does not exist; the checks must pass first)")
+    print(f"  The working file {db} belongs to the pipeline: analysts do not open it.")
     print("=" * 72)
