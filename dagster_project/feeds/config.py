@@ -39,7 +39,7 @@ class ColumnSpec(_Strict):
     unit: str | None = None
     required: bool = False
     # Values are published in a multiple of the canonical unit, e.g. 万人 -> 10000.
-    multiplier: float = 1.0
+    multiplier: float = Field(default=1.0, gt=0)
 
     @field_validator("source", mode="before")
     @classmethod
@@ -57,7 +57,14 @@ class ColumnSpec(_Strict):
 class ExcelSpec(_Strict):
     sheet: str | int = 0
     # 1-based spreadsheet rows that hold the header; several rows are joined (multi-row headers).
-    header_rows: list[int] = [1]
+    header_rows: list[int] = Field(default=[1], min_length=1)
+
+    @field_validator("header_rows")
+    @classmethod
+    def _rows_from_one(cls, v):
+        if any(r < 1 for r in v) or sorted(set(v)) != v:
+            raise ValueError("header rows are 1-based spreadsheet rows in ascending order, e.g. [2, 3]")
+        return v
 
 
 class JsonSpec(_Strict):
@@ -98,6 +105,15 @@ class FeedConfig(_Strict):
         missing = [g for g in self.grain if g not in names]
         if missing:
             raise ValueError(f"grain: {missing} not declared under columns")
+        if not self.grain:
+            raise ValueError("grain: at least one column identifies a row")
+        sources = [s for c in self.columns for s in c.source]
+        shared = sorted({s for s in sources if sources.count(s) > 1})
+        if shared:
+            raise ValueError(f"columns: publisher column(s) {shared} mapped to more than one canonical column")
+        ignored_and_mapped = sorted(set(self.ignore_columns) & set(sources))
+        if ignored_and_mapped:
+            raise ValueError(f"ignore_columns: {ignored_and_mapped} also mapped under columns")
         if self.format == "xlsx" and self.excel is None:
             object.__setattr__(self, "excel", ExcelSpec())
         if self.format != "xlsx" and self.excel is not None:
@@ -117,16 +133,35 @@ class FeedConfig(_Strict):
         return self.stale_after_days or default
 
 
-def _format_validation_error(path: Path, err: ValidationError) -> str:
+def _key_of(loc: tuple, raw: dict) -> str:
+    """'columns.2.type' -> 'columns[2] (hospital_beds).type': the column's name is what people search for."""
+    parts: list[str] = []
+    for i, p in enumerate(loc):
+        if isinstance(p, int) and i > 0 and loc[i - 1] == "columns":
+            columns = raw.get("columns") if isinstance(raw.get("columns"), list) else []
+            name = columns[p].get("name") if p < len(columns) and isinstance(columns[p], dict) else None
+            parts[-1] += f"[{p}]" + (f" ({name})" if name else "")
+        else:
+            parts.append(str(p))
+    return ".".join(parts)
+
+
+def _format_validation_error(path: Path, err: ValidationError, raw: dict) -> str:
     lines = []
     for e in err.errors():
-        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        key = _key_of(tuple(e["loc"]), raw)
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
             msg = "unknown key"
         elif e["type"] == "missing":
             msg = "required key is missing"
-        lines.append(f"{path.name}: key '{key}': {msg}")
+        elif e["type"] == "value_error":
+            msg = msg.removeprefix("Value error, ")
+            # Cross-field rules name their key first ("grain: ..."); report it as the key.
+            head, sep, rest = msg.partition(": ")
+            if not key and sep and head in FeedConfig.model_fields:
+                key, msg = head, rest
+        lines.append(f"{path.name}: key '{key or '(top level)'}': {msg}")
     return f"Invalid feed declaration {path}:\n  " + "\n  ".join(lines)
 
 
@@ -140,7 +175,7 @@ def load_feed_config(path: Path) -> FeedConfig:
     try:
         cfg = FeedConfig.model_validate(raw)
     except ValidationError as exc:
-        raise FeedConfigError(_format_validation_error(path, exc)) from None
+        raise FeedConfigError(_format_validation_error(path, exc, raw)) from None
     if cfg.name != path.stem:
         raise FeedConfigError(
             f"Invalid feed declaration {path}: key 'name': '{cfg.name}' must equal the file name '{path.stem}'"
