@@ -11,6 +11,7 @@ from dagster_project.dbt_assets import dbt_resource, healthy_city_dbt_assets
 from dagster_project.feeds.assets import build_feed_assets
 from dagster_project.feeds.sensor import build_feed_sensors
 from dagster_project.publish import publish_assets
+from dagster_project.quality.freshness import build_freshness_checks
 from dagster_project.quality.gx_checks import build_suite_checks
 from dagster_project.reference import region_codes
 from dagster_project.schedules import nightly_job, nightly_schedule
@@ -19,7 +20,7 @@ from dagster_project.schedules import nightly_job, nightly_schedule
 def build_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=[*build_feed_assets(), region_codes, healthy_city_dbt_assets, *publish_assets],
-        asset_checks=build_suite_checks(),
+        asset_checks=[*build_suite_checks(), *build_freshness_checks()],
         jobs=[nightly_job],
         schedules=[nightly_schedule],
         sensors=[*build_feed_sensors(), *build_alert_sensors()],

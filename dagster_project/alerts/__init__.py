@@ -1,7 +1,10 @@
-"""Alerts to administrators (issue #6). Returns the sensors to register in the Definitions."""
+"""Alerts to administrators (issue #6): email and webhooks when a check fails, a run fails or a
+feed goes stale, once per incident, with a recovery notice. See docs/alerts.md."""
 
 import dagster as dg
 
 
 def build_alert_sensors() -> list[dg.SensorDefinition]:
-    return []
+    from dagster_project.alerts.sensors import alert_on_run_failure, alert_on_run_success
+
+    return [alert_on_run_failure, alert_on_run_success]

@@ -1,20 +1,30 @@
 """Great Expectations suites kept as files, run as Dagster asset checks.
 
-Each expectations/<table>.json is a GX 1.x serialized ExpectationSuite. Its `meta` says what
+Each expectations/<table>.json (hand-written) and expectations/generated/<name>.json (written by
+scripts/generate_expectations.py) is a GX 1.x serialized ExpectationSuite. Its `meta` says what
 it validates:
   asset_key       the Dagster asset the check attaches to, e.g. ["raw", "pension_beds"]
-  relation        the DuckDB table or view, e.g. raw.pension_beds
+  relation        the DuckDB table or view, e.g. raw.pension_beds, or a parenthesised select
   where           optional SQL filter (raw tables: only current rows)
   row_id_columns  columns that point a person at the failing row (file and row number)
+  parameters      optional {name: {"value": SQL}} or {name: {"list": SQL}}: computed at run time
+                  and passed to GX as suite parameters, used in kwargs as {"$PARAMETER": name}
+                  (e.g. the region code list, the current year).
+  depends_on      optional asset keys the relation or the parameters read besides asset_key
+                  (e.g. [["raw", "region_codes"]]), so the check runs after them.
 Each expectation's `meta.severity` is ERROR (blocks downstream assets) or WARN (alerts only).
 
 GX's SQL path over DuckDB errors on every expectation with these versions
 (../shared/ecosystem.md), so the check reads the needed columns into pandas and validates
 that frame in an ephemeral context.
+
+Every evaluation is also written to raw._check_results / raw._check_failures (quality/store.py)
+and rendered into the offline HTML report (quality/report.py).
 """
 
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +35,7 @@ import duckdb
 from dagster_project import settings
 
 MAX_ROWS_IN_METADATA = 50
+GENERATED_DIR_NAME = "generated"
 
 
 class SuiteFileError(ValueError):
@@ -39,20 +50,32 @@ class SuiteFile:
     relation: str
     where: str | None
     row_id_columns: tuple[str, ...]
+    parameters: dict[str, dict[str, str]]
+    depends_on: tuple[dg.AssetKey, ...]
     document: dict[str, Any]
 
     @property
     def check_name(self) -> str:
         return f"{self.name}_gx"
 
+    @property
+    def display_path(self) -> str:
+        root = settings.PROJECT_ROOT
+        return str(self.path.relative_to(root)) if self.path.is_relative_to(root) else str(self.path)
+
     def columns(self) -> list[str]:
         cols: list[str] = []
         for exp in self.document["expectations"]:
-            kw = exp.get("kwargs", {})
-            for c in ([kw["column"]] if "column" in kw else []) + list(kw.get("column_list", [])):
+            for c in expectation_columns(exp.get("kwargs", {})):
                 if c not in cols:
                     cols.append(c)
         return cols + [c for c in self.row_id_columns if c not in cols]
+
+
+def expectation_columns(kwargs: dict[str, Any]) -> list[str]:
+    """The data columns an expectation reads (column, column_A/B, column_list)."""
+    cols = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
+    return cols + list(kwargs.get("column_list", []))
 
 
 def load_suite_file(path: Path) -> SuiteFile:
@@ -71,12 +94,22 @@ def load_suite_file(path: Path) -> SuiteFile:
         if sev not in ("ERROR", "WARN"):
             raise SuiteFileError(f"{path}: expectations[{i}].meta.severity must be ERROR or WARN, not {sev!r}")
     return SuiteFile(path, path.stem, dg.AssetKey(meta["asset_key"]), meta["relation"], meta.get("where"),
-                     tuple(meta.get("row_id_columns", [])), doc)
+                     tuple(meta.get("row_id_columns", [])), dict(meta.get("parameters") or {}),
+                     tuple(dg.AssetKey(k) for k in meta.get("depends_on", [])), doc)
+
+
+def suite_paths(directory: Path | None = None) -> list[Path]:
+    directory = directory or settings.EXPECTATIONS_DIR
+    return sorted(directory.glob("*.json")) + sorted((directory / GENERATED_DIR_NAME).glob("*.json"))
 
 
 def load_suite_files(directory: Path | None = None) -> list[SuiteFile]:
-    directory = directory or settings.EXPECTATIONS_DIR
-    return [load_suite_file(p) for p in sorted(directory.glob("*.json"))]
+    suites = [load_suite_file(p) for p in suite_paths(directory)]
+    names = [s.name for s in suites]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise SuiteFileError(f"suite names must be unique across expectations/ and its generated/ folder: {dupes}")
+    return suites
 
 
 def _json_safe(value: Any) -> Any:
@@ -91,19 +124,39 @@ def _json_safe(value: Any) -> Any:
     return str(value)
 
 
-def validate_frame(suite: SuiteFile, frame) -> list[dict[str, Any]]:
+def _value_of(row: dict[str, Any], columns: list[str]) -> Any:
+    """The failing value(s) of one row: the expectation's columns only, not the row id columns."""
+    values = {c: row[c] for c in columns if c in row}
+    if len(values) == 1:
+        return next(iter(values.values()))
+    return values
+
+
+def _count_values(values: list[Any]) -> list[dict[str, Any]]:
+    counts = Counter(json.dumps(v, ensure_ascii=False, sort_keys=True, default=str) for v in values)
+    return [{"value": json.loads(k), "rows": n} for k, n in counts.most_common(MAX_ROWS_IN_METADATA)]
+
+
+def validate_frame(suite: SuiteFile, frame, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Run the suite on a DataFrame; one dict per expectation with its outcome and failing rows."""
     import great_expectations as gx
     from great_expectations.core.expectation_suite import ExpectationSuite
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    documents = suite.document["expectations"]
+    # The position in the file travels in meta, so each result finds its own declaration
+    # (severity, notes, un-substituted kwargs) even after GX substituted the parameters.
+    configs = [{**e, "meta": {**(e.get("meta") or {}), "_index": i}} for i, e in enumerate(documents)]
     try:
-        gx_suite = ExpectationSuite(name=suite.name, expectations=suite.document["expectations"])
+        gx_suite = ExpectationSuite(name=suite.name, expectations=configs)
     except Exception as exc:  # GX raises InvalidExpectationConfigurationError for typos
         raise SuiteFileError(f"{suite.path}: {exc}") from None
-    if len(gx_suite.expectations) != len(suite.document["expectations"]):
-        raise SuiteFileError(f"{suite.path}: GX built {len(gx_suite.expectations)} of "
-                             f"{len(suite.document['expectations'])} expectations")
+    if len(gx_suite.expectations) != len(documents):
+        # GX logs and drops an expectation whose type it does not know; do not let that pass.
+        known = {e.expectation_type for e in gx_suite.expectations}
+        unknown = sorted({e["type"] for e in documents} - known)
+        raise SuiteFileError(f"{suite.path}: GX built {len(gx_suite.expectations)} of {len(documents)} "
+                             f"expectations; unknown or invalid types: {unknown}")
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     batch = (context.data_sources.add_pandas("warehouse").add_dataframe_asset(suite.name)
@@ -111,60 +164,89 @@ def validate_frame(suite: SuiteFile, frame) -> list[dict[str, Any]]:
     result_format: dict[str, Any] = {"result_format": "COMPLETE"}
     if suite.row_id_columns:
         result_format["unexpected_index_column_names"] = list(suite.row_id_columns)
-    result = batch.validate(gx_suite, result_format=result_format)
+    result = batch.validate(gx_suite, result_format=result_format, expectation_parameters=parameters or None)
 
     outcomes = []
-    severity_by_type_kwargs = {
-        (e["type"], json.dumps(e.get("kwargs", {}), sort_keys=True, default=str)): (e.get("meta") or {}).get("severity", "ERROR")
-        for e in suite.document["expectations"]
-    }
     for r in result.results:
         cfg = r.expectation_config
-        kwargs = {k: v for k, v in cfg.kwargs.items() if k not in ("batch_id",)}
-        key = (cfg.type, json.dumps(kwargs, sort_keys=True, default=str))
-        severity = severity_by_type_kwargs.get(key, (cfg.meta or {}).get("severity", "ERROR"))
+        declared = documents[int((cfg.meta or {})["_index"])]
+        meta = declared.get("meta") or {}
+        kwargs = declared.get("kwargs", {})
         res = r.result or {}
         outcome = {
             "expectation": cfg.type,
             "kwargs": _json_safe(kwargs),
-            "severity": severity,
+            "columns": expectation_columns(kwargs),
+            "severity": meta.get("severity", "ERROR"),
+            "notes": meta.get("notes", ""),
             "success": bool(r.success),
             "unexpected_count": _json_safe(res.get("unexpected_count", 0)),
         }
         if not r.success:
-            rows = res.get("unexpected_index_list") or []
-            outcome["failing_rows"] = _json_safe(rows[:MAX_ROWS_IN_METADATA])
-            if not rows:
-                outcome["failing_values"] = _json_safe((res.get("partial_unexpected_list") or [])[:MAX_ROWS_IN_METADATA])
+            rows = _json_safe(res.get("unexpected_index_list") or [])
+            outcome["failing_rows"] = rows[:MAX_ROWS_IN_METADATA]
+            values = ([_value_of(row, outcome["columns"]) for row in rows] if rows
+                      else _json_safe(res.get("partial_unexpected_list") or []))
+            # Failing values with how many rows carry each one ("-26458: 1 row").
+            outcome["failing_values"] = _count_values(values)
+            if not rows and "observed_value" in res:
+                outcome["observed_value"] = _json_safe(res["observed_value"])
             if r.exception_info and r.exception_info.get("raised_exception"):
                 outcome["error"] = r.exception_info.get("exception_message")
         outcomes.append(outcome)
+    outcomes.sort(key=lambda o: 0 if o["success"] else 1)  # stable: failures last, file order kept
     return outcomes
+
+
+def read_parameters(suite: SuiteFile, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """meta.parameters: {name: {"value": sql}} gives one value, {name: {"list": sql}} a list."""
+    values: dict[str, Any] = {}
+    for name, spec in suite.parameters.items():
+        if not isinstance(spec, dict) or len(spec) != 1 or next(iter(spec)) not in ("value", "list"):
+            raise SuiteFileError(f"{suite.path}: meta.parameters.{name} must be {{\"value\": sql}} or {{\"list\": sql}}")
+        shape, sql = next(iter(spec.items()))
+        column = [_json_safe(r[0]) for r in con.execute(sql).fetchall()]
+        values[name] = column if shape == "list" else (column[0] if column else None)
+    return values
 
 
 def read_relation(suite: SuiteFile, database: Path):
     cols = ", ".join(f'"{c}"' for c in suite.columns())
     sql = f"select {cols} from {suite.relation}" + (f" where {suite.where}" if suite.where else "")
     with duckdb.connect(str(database), read_only=True) as con:
-        return con.execute(sql).df()
+        return con.execute(sql).df(), read_parameters(suite, con)
 
 
-def run_suite(suite: SuiteFile, database: Path) -> dg.AssetCheckResult:
-    frame = read_relation(suite, database)
-    outcomes = validate_frame(suite, frame)
+def failures_summary(failed: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for o in failed:
+        values = ", ".join(f"{json.dumps(v['value'], ensure_ascii=False)} ({v['rows']} rows)"
+                           for v in (o.get("failing_values") or [])[:5])
+        where = ", ".join(f"{r.get('_source_file')} row {r.get('_row_number')}"
+                          for r in (o.get("failing_rows") or [])[:5] if "_source_file" in r)
+        lines.append(f"[{o['severity']}] {o['expectation']}({', '.join(o['columns'])}): "
+                     f"{o['unexpected_count']} failing" + (f"; values {values}" if values else "")
+                     + (f"; at {where}" if where else "") + (f" — {o['notes']}" if o.get("notes") else ""))
+    return lines
+
+
+def run_suite(suite: SuiteFile, database: Path, run_id: str | None = None) -> dg.AssetCheckResult:
+    from dagster_project.quality import report, store
+
+    frame, parameters = read_relation(suite, database)
+    outcomes = validate_frame(suite, frame, parameters)
     failed = [o for o in outcomes if not o["success"]]
     severity = (dg.AssetCheckSeverity.ERROR if any(o["severity"] == "ERROR" for o in failed)
                 else dg.AssetCheckSeverity.WARN)
-    summary = [
-        f"{o['expectation']}({', '.join(f'{k}={v}' for k, v in o['kwargs'].items())}): "
-        f"{o['unexpected_count']} failing [{o['severity']}]"
-        for o in failed
-    ]
+    summary = failures_summary(failed)
+    if run_id:
+        store.record_suite_result(database, run_id, suite, severity.value, len(frame), outcomes)
+        report.write_report(database, run_id)
     return dg.AssetCheckResult(
         passed=not failed,
         severity=severity,
         metadata={
-            "suite": str(suite.path.relative_to(settings.PROJECT_ROOT)) if suite.path.is_relative_to(settings.PROJECT_ROOT) else str(suite.path),
+            "suite": suite.display_path,
             "relation": suite.relation,
             "rows_validated": len(frame),
             "expectations": len(outcomes),
@@ -179,12 +261,13 @@ def build_suite_check(suite: SuiteFile) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=suite.asset_key,
         name=suite.check_name,
+        additional_deps=list(suite.depends_on),
         description=suite.document.get("notes") or f"Great Expectations suite {suite.path.name}",
         # An ERROR-severity failure stops everything downstream; WARN only alerts.
         blocking=True,
     )
     def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        return run_suite(suite, settings.warehouse_path())
+        return run_suite(suite, settings.warehouse_path(), context.run.run_id)
 
     return _check
 

@@ -1,0 +1,150 @@
+"""Alert texts for a Chinese administrator: Chinese first, English beside it.
+
+One message per incident (a failing check, a failed run) and one per recovery. Each names the
+feed, the check, the failing values with their row counts and files/rows, and the Dagster run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dagster_project.alerts.channels import Message
+
+PREFIX = "[健康城市仓库]"
+TZ = ZoneInfo("Asia/Shanghai")
+MAX_RULES = 10
+MAX_VALUES = 5
+MAX_PLACES = 5
+
+
+@dataclass
+class CheckFailure:
+    asset: str                   # "raw/pension_beds"
+    check_name: str              # "raw_pension_beds_gx"
+    severity: str                # "ERROR" | "WARN"
+    failures: list[dict[str, Any]] = field(default_factory=list)  # the check's metadata "failures"
+    description: str = ""
+
+
+def feed_label(asset: str) -> str:
+    """'养老机构床位数 / Elderly-care institution beds (pension_beds)' for raw/<feed>, else ''."""
+    parts = asset.split("/")
+    if len(parts) != 2 or parts[0] != "raw":
+        return ""
+    from dagster_project.feeds.config import load_feed_configs
+
+    try:
+        cfg = next((c for c in load_feed_configs() if c.name == parts[1]), None)
+    except Exception:  # a broken feed YAML must not stop an alert
+        cfg = None
+    return f"{cfg.title_zh} / {cfg.title_en} ({cfg.name})" if cfg else parts[1]
+
+
+def _now_text() -> str:
+    return dt.datetime.now(TZ).strftime("%Y-%m-%d %H:%M:%S") + " (北京时间 Asia/Shanghai)"
+
+
+def _value_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _place(row: dict[str, Any]) -> str:
+    if "_source_file" in row and row.get("_row_number") is not None:
+        return f"{row['_source_file']} 第{row['_row_number']}行 row {row['_row_number']}"
+    if "_source_file" in row:
+        return str(row["_source_file"])
+    keys = {k: v for k, v in row.items() if k in ("region_code", "year", "indicator_code", "input_load_ids")}
+    return ", ".join(f"{k}={v}" for k, v in keys.items())
+
+
+def rule_lines(failures: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for f in failures[:MAX_RULES]:
+        cols = ", ".join(f.get("columns") or [])
+        lines.append(f"- [{f.get('severity')}] {f.get('expectation')}({cols})：{f.get('unexpected_count')} 行 rows"
+                     + (f" — {f['notes']}" if f.get("notes") else ""))
+        values = f.get("failing_values") or []
+        if values:
+            lines.append("  失败值 Failing values: " + "；".join(
+                f"{_value_text(v['value'])}（{v['rows']} 行 rows）" for v in values[:MAX_VALUES])
+                + (" …" if len(values) > MAX_VALUES else ""))
+        places = [p for p in (_place(r) for r in (f.get("failing_rows") or [])[:MAX_PLACES]) if p]
+        if places:
+            lines.append("  位置 Where: " + "；".join(places)
+                         + (" …" if (f.get("unexpected_count") or 0) > MAX_PLACES else ""))
+    if len(failures) > MAX_RULES:
+        lines.append(f"- … 另有 {len(failures) - MAX_RULES} 条规则失败 / {len(failures) - MAX_RULES} more rules failed")
+    return lines
+
+
+def _footer(report: str | None) -> list[str]:
+    lines = ["", "该事件持续期间不会重复发送；恢复后会另行通知。/ This incident is not re-sent while it persists; "
+                 "its recovery will be announced once."]
+    if report:
+        lines.append(f"数据质量报告 Data-quality report: {report}")
+    return lines
+
+
+def check_incident_message(failure: CheckFailure, run_id: str, job_name: str, run_failed: bool,
+                           report: str | None = None) -> Message:
+    feed = feed_label(failure.asset)
+    what_zh, what_en = ("错误", "ERROR") if failure.severity == "ERROR" else ("警告", "WARN")
+    subject = (f"{PREFIX} 数据校验失败（{what_zh}）/ Check failed ({what_en}): "
+               f"{feed.split(' / ')[0] + ' · ' if feed else ''}{failure.asset} · {failure.check_name}")
+    effect = ("阻断下游数据集发布 / blocks the marts downstream" if failure.severity == "ERROR"
+              else "仅告警，下游照常发布 / alert only, the marts are still published")
+    body = [
+        "健康城市数据仓库告警 / Healthy City Warehouse alert", "",
+        "事件 Incident: 数据校验失败 / a data-quality check failed",
+        *([f"数据源 Feed: {feed}"] if feed else []),
+        f"资产 Asset: {failure.asset}",
+        f"校验 Check: {failure.check_name}",
+        f"级别 Severity: {failure.severity}（{effect}）",
+        f"运行 Dagster run: {run_id}（作业 job {job_name}）",
+        f"运行结果 Run status: {'失败 FAILED' if run_failed else '成功 SUCCESS'}",
+        f"时间 Time: {_now_text()}", "",
+        "失败规则 Failing rules:", *rule_lines(failure.failures), *_footer(report),
+    ]
+    payload = {"event": "incident", "kind": "check", "severity": failure.severity, "asset": failure.asset,
+               "feed": feed or None, "check": failure.check_name, "run_id": run_id, "job": job_name,
+               "run_failed": run_failed, "failures": failure.failures[:MAX_RULES]}
+    return Message(subject, "\n".join(body), payload)
+
+
+def run_incident_message(run_id: str, job_name: str, errors: list[str], report: str | None = None) -> Message:
+    subject = f"{PREFIX} 运行失败 / Run failed: {job_name} · {run_id[:8]}"
+    body = [
+        "健康城市数据仓库告警 / Healthy City Warehouse alert", "",
+        "事件 Incident: 运行失败（非数据校验原因）/ the run failed (not because of a data check)",
+        f"作业 Job: {job_name}",
+        f"运行 Dagster run: {run_id}",
+        f"时间 Time: {_now_text()}", "",
+        "错误 Errors:", *[f"- {e}" for e in errors[:MAX_RULES]] or ["- （无详细信息 / no details）"],
+        *_footer(report),
+    ]
+    payload = {"event": "incident", "kind": "run", "severity": "ERROR", "job": job_name, "run_id": run_id,
+               "errors": errors[:MAX_RULES]}
+    return Message(subject, "\n".join(body), payload)
+
+
+def recovery_message(kind: str, asset: str | None, check_name: str | None, job_name: str, run_id: str,
+                     opened_run_id: str) -> Message:
+    if kind == "check":
+        feed = feed_label(asset or "")
+        subject = (f"{PREFIX} 已恢复 / Recovered: {feed.split(' / ')[0] + ' · ' if feed else ''}"
+                   f"{asset} · {check_name}")
+        what = [*([f"数据源 Feed: {feed}"] if feed else []), f"资产 Asset: {asset}", f"校验 Check: {check_name}",
+                "本次运行中该校验已通过 / the check passed in this run"]
+    else:
+        subject = f"{PREFIX} 已恢复 / Recovered: {job_name}"
+        what = [f"作业 Job: {job_name}", "本次运行成功 / this run succeeded"]
+    body = ["健康城市数据仓库通知 / Healthy City Warehouse notice", "", "事件已恢复 / Incident recovered", *what,
+            f"运行 Dagster run: {run_id}", f"事件开始于运行 Incident opened in run: {opened_run_id}",
+            f"时间 Time: {_now_text()}"]
+    payload = {"event": "recovery", "kind": kind, "asset": asset, "check": check_name, "job": job_name,
+               "run_id": run_id, "opened_run_id": opened_run_id}
+    return Message(subject, "\n".join(body), payload)

@@ -1,0 +1,133 @@
+"""The alert sensors: every finished run is looked at once, by one of two run-status sensors.
+
+  alert_on_run_failure   @run_failure_sensor: failed runs, including runs stopped by a
+                         blocking ERROR check
+  alert_on_run_success   @run_status_sensor(SUCCESS): green runs, which may still carry failed
+                         WARN checks (soft bounds, stale feeds) and recoveries
+
+Both read the run's check evaluations from the instance (ASSET_CHECK_EVALUATION events) and
+hand them to evaluate_run(), which keeps incident state (alerts/incidents.py) and sends one
+message per new incident and one per recovery. A plain @sensor paging through event records
+fails on the default SQLite instance (ecosystem.md §4), so we ride on the run-status cursor.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import dagster as dg
+from dagster import DagsterEventType
+
+from dagster_project.alerts.channels import AlertSettings, Message, deliver, log
+from dagster_project.alerts.incidents import incident_store
+from dagster_project.alerts.messages import (
+    CheckFailure, check_incident_message, recovery_message, run_incident_message,
+)
+
+
+@dataclass
+class CheckOutcome:
+    asset: str
+    check_name: str
+    passed: bool
+    severity: str
+    failures: list
+
+
+def check_outcomes(instance: dg.DagsterInstance, run_id: str) -> list[CheckOutcome]:
+    outcomes = []
+    for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
+        ev = entry.dagster_event.event_specific_data
+        failures = ev.metadata.get("failures")
+        outcomes.append(CheckOutcome(ev.asset_key.to_user_string(), ev.check_name, bool(ev.passed),
+                                     ev.severity.value, list(failures.value) if failures is not None else []))
+    return outcomes
+
+
+def run_errors(instance: dg.DagsterInstance, run_id: str, failure_message: str | None) -> list[str]:
+    errors = []
+    for entry in instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE):
+        data = entry.dagster_event.event_specific_data
+        message = data.error.message.strip() if data and data.error else entry.dagster_event.message
+        errors.append(f"{entry.dagster_event.step_key}: {message}")
+    if not errors and failure_message:
+        errors.append(failure_message)
+    return errors
+
+
+def _report_location() -> str | None:
+    from dagster_project.quality.report import report_path
+
+    path = report_path()
+    return str(path) if path.exists() else None
+
+
+def evaluate_run(instance: dg.DagsterInstance, run: dg.DagsterRun, run_failed: bool,
+                 failure_message: str | None = None, settings: AlertSettings | None = None,
+                 logger: logging.Logger | None = None) -> list[Message]:
+    """Open/close incidents for one finished run and send what is new. Returns the messages sent."""
+    settings = settings or AlertSettings.from_env()
+    logger = logger or log
+    run_id, job = run.run_id, run.job_name
+    outcomes = check_outcomes(instance, run_id)
+    report = _report_location()
+    to_send: list[tuple[str | None, Message]] = []  # (incident key to mark notified, message)
+
+    with incident_store() as store:
+        for o in outcomes:
+            key = f"check:{o.asset}:{o.check_name}"
+            if not o.passed:
+                incident = store.open_or_touch(key, "check", o.asset, o.check_name, run_id)
+                if incident.notified_at is None:
+                    to_send.append((key, check_incident_message(
+                        CheckFailure(o.asset, o.check_name, o.severity, o.failures), run_id, job, run_failed, report)))
+            else:
+                closed = store.close(key, run_id)
+                if closed and closed.notified_at:
+                    to_send.append((None, recovery_message("check", o.asset, o.check_name, job, run_id, closed.opened_run_id)))
+
+        run_key = f"run:{job}"
+        # A run stopped by a blocking ERROR check is fully described by that check's incident.
+        explained_by_checks = any(not o.passed and o.severity == "ERROR" for o in outcomes)
+        if run_failed and not explained_by_checks:
+            incident = store.open_or_touch(run_key, "run", None, None, run_id)
+            if incident.notified_at is None:
+                to_send.append((run_key, run_incident_message(run_id, job, run_errors(instance, run_id, failure_message), report)))
+        elif not run_failed:
+            closed = store.close(run_key, run_id)
+            if closed and closed.notified_at:
+                to_send.append((None, recovery_message("run", None, None, job, run_id, closed.opened_run_id)))
+
+        sent = []
+        for key, message in to_send:
+            delivered = deliver(message, settings, logger)
+            if any(delivered.values()):
+                sent.append(message)
+                if key:
+                    store.mark_notified(key)
+            # Not delivered anywhere: the incident stays un-notified and the next run tries again.
+    return sent
+
+
+def _safe_evaluate(context, run_failed: bool, failure_message: str | None) -> dg.SkipReason:
+    try:
+        sent = evaluate_run(context.instance, context.dagster_run, run_failed, failure_message)
+    except Exception as exc:  # noqa: BLE001 - an alerting bug must not take the sensor down
+        log.exception("alert evaluation failed for run %s", context.dagster_run.run_id)
+        return dg.SkipReason(f"alert evaluation failed: {type(exc).__name__}: {exc}")
+    return dg.SkipReason(f"{len(sent)} alert(s) sent for run {context.dagster_run.run_id}")
+
+
+@dg.run_failure_sensor(name="alert_on_run_failure", default_status=dg.DefaultSensorStatus.RUNNING,
+                       description="告警：运行失败或数据校验失败 / alert administrators on failed runs and failed checks")
+def alert_on_run_failure(context: dg.RunFailureSensorContext):
+    return _safe_evaluate(context, True, context.failure_event.message if context.failure_event else None)
+
+
+@dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, name="alert_on_run_success",
+                      default_status=dg.DefaultSensorStatus.RUNNING,
+                      description="告警：成功运行中的 WARN 校验失败、数据源过期，以及恢复通知 / "
+                                  "WARN checks and stale feeds in green runs, and recoveries")
+def alert_on_run_success(context: dg.RunStatusSensorContext):
+    return _safe_evaluate(context, False, None)

@@ -1,0 +1,106 @@
+"""Check results kept in the warehouse, queryable next to the data they judge.
+
+  raw._check_results   one row per check evaluation: run, check, asset, status, counts
+  raw._check_failures  one row per failing row of an expectation: run, check, expectation,
+                       severity, source file and row (raw feeds), the row's keys and its value
+
+Example: the failing rows of the last nightly run, with where they came from
+
+    select check_name, expectation, severity, source_file, row_number, value
+    from raw._check_failures
+    where run_id = (select run_id from raw._check_results order by checked_at desc limit 1)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+if TYPE_CHECKING:
+    from dagster_project.quality.gx_checks import SuiteFile
+
+DDL = """
+create schema if not exists raw;
+create table if not exists raw._check_results (
+    run_id varchar, checked_at timestamp, check_name varchar, asset_key varchar, suite varchar,
+    relation varchar, kind varchar, severity varchar, passed boolean, rows_validated integer,
+    expectations integer, expectations_failed integer, summary varchar
+);
+create table if not exists raw._check_failures (
+    run_id varchar, checked_at timestamp, check_name varchar, asset_key varchar, expectation varchar,
+    column_names varchar, severity varchar, notes varchar, unexpected_count integer,
+    source_file varchar, row_number integer, row_key varchar, value varchar
+);
+"""
+
+ROW_POINTER_COLUMNS = ("_source_file", "_row_number")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def failure_rows(outcome: dict[str, Any]) -> list[dict[str, Any]]:
+    """One record per failing row (or per failing value when GX gives no row index)."""
+    records = []
+    for row in outcome.get("failing_rows") or []:
+        key = {k: v for k, v in row.items() if k not in outcome["columns"] and k not in ROW_POINTER_COLUMNS}
+        value = {c: row[c] for c in outcome["columns"] if c in row}
+        records.append({
+            "source_file": row.get("_source_file"), "row_number": row.get("_row_number"),
+            "row_key": _text(key) if key else None,
+            "value": _text(next(iter(value.values())) if len(value) == 1 else value),
+        })
+    if not records:
+        for item in outcome.get("failing_values") or []:
+            records.append({"source_file": None, "row_number": None, "row_key": f"{item['rows']} rows",
+                            "value": _text(item["value"])})
+    if not records and "observed_value" in outcome:
+        records.append({"source_file": None, "row_number": None, "row_key": None,
+                        "value": _text(outcome["observed_value"])})
+    return records
+
+
+def _insert(database: Path, result: tuple, failures: list[tuple]) -> None:
+    with duckdb.connect(str(database)) as con:
+        con.execute(DDL)
+        con.execute("insert into raw._check_results values (?,?,?,?,?,?,?,?,?,?,?,?,?)", list(result))
+        if failures:
+            con.executemany("insert into raw._check_failures values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                            [list(f) for f in failures])
+
+
+def record_suite_result(database: Path, run_id: str, suite: SuiteFile, severity: str,
+                        rows_validated: int, outcomes: list[dict[str, Any]]) -> None:
+    from dagster_project.quality.gx_checks import failures_summary
+
+    now = _now()
+    asset = suite.asset_key.to_user_string()
+    failed = [o for o in outcomes if not o["success"]]
+    result = (run_id, now, suite.check_name, asset, suite.display_path, suite.relation, "suite",
+              severity if failed else None, not failed, rows_validated, len(outcomes), len(failed),
+              "\n".join(failures_summary(failed)))
+    failures = [
+        (run_id, now, suite.check_name, asset, o["expectation"], ", ".join(o["columns"]), o["severity"],
+         o.get("notes") or "", o["unexpected_count"], r["source_file"], r["row_number"], r["row_key"], r["value"])
+        for o in failed for r in failure_rows(o)
+    ]
+    _insert(database, result, failures)
+
+
+def record_freshness_result(database: Path, run_id: str, check_name: str, asset: str, passed: bool,
+                            summary: str, value: str, notes: str) -> None:
+    now = _now()
+    result = (run_id, now, check_name, asset, None, "raw._loads", "freshness",
+              None if passed else "WARN", passed, None, 1, 0 if passed else 1, summary)
+    failures = [] if passed else [(run_id, now, check_name, asset, "feed_is_fresh", "loaded_at", "WARN",
+                                   notes, 1, None, None, None, value)]
+    _insert(database, result, failures)
