@@ -1,0 +1,93 @@
+-- 城市日空气质量指数 / City daily AQI, one row per city and day, from either
+--   computed_hourly  the IAQI of the day's statistics (int_air_quality_iaqi): AQI = max IAQI;
+--                    a valid day has all six required statistics valid (SO2, NO2, PM10, CO, PM2.5
+--                    24-hour means and the O3 daily maximum 8-hour mean; O3 1-hour counts when present)
+--   published_daily  the AQI the city published (air_quality_daily feed)
+-- Per city-day: a valid computed AQI first, then the published one, then an invalid computed day
+-- (kept, is_valid_day false, so the gap is visible).
+{%- set required_metrics = ['so2_24h', 'no2_24h', 'pm10_24h', 'co_24h', 'pm25_24h', 'o3_8h'] %}
+
+with iaqi as (
+    select * from {{ ref('int_air_quality_iaqi') }}
+),
+
+computed as (
+    select
+        region_code,
+        observed_date,
+        max(iaqi) as aqi,
+        sum(case when is_valid and metric in ('{{ required_metrics | join("', '") }}') then 1 else 0 end)
+            as n_valid_required,
+        'computed_hourly' as source
+    from iaqi
+    group by region_code, observed_date
+),
+
+computed_primary as (
+    -- 首要污染物: the statistic(s) with the highest IAQI, named only when AQI > 50 (HJ 633 §6)
+    select
+        c.region_code,
+        c.observed_date,
+        string_agg(i.metric, ';' order by i.metric) as primary_pollutant
+    from computed as c
+    inner join iaqi as i
+        on i.region_code = c.region_code
+       and i.observed_date = c.observed_date
+       and i.iaqi = c.aqi
+    where c.aqi > 50
+    group by c.region_code, c.observed_date
+),
+
+candidates as (
+    select
+        c.region_code,
+        c.observed_date,
+        c.aqi,
+        p.primary_pollutant,
+        c.n_valid_required = {{ required_metrics | length }} and c.aqi is not null as is_valid_day,
+        c.source
+    from computed as c
+    left join computed_primary as p
+        on p.region_code = c.region_code
+       and p.observed_date = c.observed_date
+    union all
+    select
+        region_code,
+        observed_date,
+        aqi,
+        primary_pollutant,
+        aqi is not null as is_valid_day,
+        'published_daily' as source
+    from {{ ref('stg_air_quality_daily') }}
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by region_code, observed_date
+            order by is_valid_day desc, case source when 'computed_hourly' then 0 else 1 end
+        ) as preference
+    from candidates
+)
+
+select
+    region_code,
+    observed_date,
+    cast(extract(year from observed_date) as integer) as year,
+    aqi,
+    -- HJ 633 表2 空气质量指数级别
+    case
+        when not is_valid_day then null
+        when aqi <= 50 then '优'
+        when aqi <= 100 then '良'
+        when aqi <= 150 then '轻度污染'
+        when aqi <= 200 then '中度污染'
+        when aqi <= 300 then '重度污染'
+        else '严重污染'
+    end as aqi_category_zh,
+    primary_pollutant,
+    is_valid_day,
+    source
+from ranked
+where preference = 1
