@@ -2,6 +2,8 @@
 -- (region_code, year, indicator_code, numerator, denominator, value, input_load_ids) and list it here.
 {%- set indicator_models = [
     'int_indicator_hc17',
+    'int_indicator_hc01',
+    'int_indicator_hc02',
     'int_indicator_hc03',
     'int_indicator_hc04',
     'int_indicator_hc05',
