@@ -118,6 +118,11 @@ def _parse_cell(raw: str | None, col: ColumnSpec, regions: RegionIndex, required
 
 def map_header(table: RawTable, cfg: FeedConfig, file_name: str) -> dict[str, int]:
     """Canonical column -> position in the file. File-level errors for missing/unexpected columns."""
+    named = [h for h in table.header if h]
+    repeated = sorted({h for h in named if named.count(h) > 1})
+    if repeated:
+        raise FileRejected(f"{file_name}: column header(s) {repeated} appear more than once; "
+                           "which one holds the values is ambiguous")
     positions = {h: i for i, h in enumerate(table.header) if h}
     mapping: dict[str, int] = {}
     used: set[str] = set()
@@ -157,7 +162,13 @@ def parse_table(table: RawTable, cfg: FeedConfig, file_name: str, regions: Regio
                                         f"row has {len(row.values)} fields, the header has {width}", raw_record))
                 continue
         record: dict = {"_row_number": row.row_number}
-        row_problems = []
+        row_problems = [
+            # A value under an empty header cell would otherwise be dropped without a trace.
+            Problem(row.row_number, f"column_{i + 1}", None, row.values[i], "value in a column without a header",
+                    raw_record)
+            for i in range(min(width, len(row.values)))
+            if not table.header[i] and not is_missing(row.values[i])
+        ]
         for col in cfg.columns:
             pos = mapping.get(col.name)
             raw = row.values[pos] if pos is not None and pos < len(row.values) else None

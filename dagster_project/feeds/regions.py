@@ -51,9 +51,17 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-@lru_cache(maxsize=4)
 def load_region_index(reference_dir: Path | None = None) -> RegionIndex:
-    ref = reference_dir or settings.reference_dir()
+    """The index for reference_dir (default: HCW_SOURCES_DIR/reference), rebuilt when the alias file changes."""
+    ref = (reference_dir or settings.reference_dir()).resolve()
+    aliases = ref / "region_aliases.csv"
+    # Cached per directory and alias-file version: the directory is read at call time (tests and
+    # runs point HCW_SOURCES_DIR elsewhere), and an alias added by a steward applies on the next load.
+    return _build_region_index(ref, aliases.stat().st_mtime_ns if aliases.exists() else None)
+
+
+@lru_cache(maxsize=8)
+def _build_region_index(ref: Path, _aliases_version: int | None) -> RegionIndex:
     codes: set[str] = set()
     names: dict[str, set[str]] = defaultdict(set)
 

@@ -13,6 +13,8 @@ Fixtures: tests/fixtures/feeds/bad/*.csv|xlsx, declaration tests/fixtures/feeds/
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -197,3 +199,35 @@ def test_duplicate_keys_in_one_file_quarantine_both_rows(feed):
         "select hospital_beds, _source_file from raw.clinic_resources "
         "where region_code = '150200' and year = 2020 and _superseded_by_load_id is null").fetchall() == [
         (26458, GOOD_FILE.name)]
+
+
+# ---- framework bugs fixed in issue 3 -----------------------------------------------------
+
+def test_repeated_header_is_rejected(feed, tmp_path):
+    path = tmp_path / "repeated_header.csv"
+    path.write_text("地区,年份,床位数(张),床位数(张)\n包头市,2020,26458,26500\n", encoding="utf-8")
+    outcome = feed["load"](path)
+    assert_rejected_and_good_file_kept(
+        feed, path, outcome,
+        "repeated_header.csv: column header(s) ['床位数(张)'] appear more than once; "
+        "which one holds the values is ambiguous")
+
+
+def test_value_under_an_empty_header_is_quarantined_not_dropped(feed, tmp_path):
+    path = tmp_path / "unnamed_column.csv"
+    path.write_text("地区,年份,床位数(张),\n包头市,2020,26458,\n赤峰市,2021,12000,见附注\n", encoding="utf-8")
+    con = feed["con"]
+    outcome = feed["load"](path)
+    assert (outcome.status, outcome.rows_loaded, outcome.rows_quarantined) == ("loaded", 1, 1)
+    assert quarantine_rows(con, path.name) == [(3, "column_4", None, "见附注", "value in a column without a header")]
+    assert current_keys(con, path.name) == [("150200", 2020, 26458, 2)]
+
+
+def test_alias_added_by_a_steward_applies_on_the_next_load(tmp_path):
+    reference = tmp_path / "reference"
+    shutil.copytree(settings.PROJECT_ROOT / "sources" / "reference", reference)
+    assert "毫州市" not in load_region_index(reference).names
+    with (reference / "region_aliases.csv").open("a", encoding="utf-8") as fh:
+        fh.write("毫州市,341600,look-alike misspelling of 亳州市 confirmed by the steward\n")
+    os.utime(reference / "region_aliases.csv", ns=(1, 2))  # a different version, whatever the clock
+    assert load_region_index(reference).resolve("毫州市") == "341600"
