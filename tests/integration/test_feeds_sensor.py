@@ -48,8 +48,9 @@ def test_dropped_file_yields_one_run_of_the_feed_and_downstream(defs, tmp_path, 
         assert {"raw/pension_beds", "staging/stg_pension_beds", "intermediate/int_indicator_hc17",
                 "marts/fct_indicator_value"} <= selected
         assert not {"raw/population_by_age", "raw/city_panel", "raw/region_codes"} & selected
-        assert all(dg.AssetKey(["raw", "pension_beds"]) in
-                   defs.resolve_asset_graph().get(k).ancestor_keys | {k} for k in request.asset_selection)
+        graph = defs.resolve_asset_graph()
+        assert all(dg.AssetKey(["raw", "pension_beds"]) in dg.AssetSelection.assets(k).upstream().resolve(graph)
+                   for k in request.asset_selection), "only the feed and what is built from it"
         assert request.tags["feed"] == "pension_beds"
         assert request.tags["landing_files"] == "pension_beds_2025.csv"
 
