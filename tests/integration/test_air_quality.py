@@ -120,3 +120,32 @@ def test_air_quality_and_census_suites_pass(warehouse):
     mine = ["raw_air_quality_hourly_gx", "raw_air_quality_stations_gx", "raw_air_quality_daily_gx",
             "raw_census_city_gx", "raw_census_county_gx"]
     assert {name: evaluations.get(name) for name in mine} == {name: True for name in mine}
+
+
+def baotou_pm25_daily_means_from_csv() -> list[int]:
+    """Independent recomputation from the bundled CSV: city hour = mean of the two urban stations that
+    have a value; a day counts with >= 20 such hours; its mean is rounded half up to 1 μg/m3."""
+    from collections import defaultdict
+    from decimal import ROUND_HALF_UP, Decimal
+
+    path = settings.PROJECT_ROOT / "sources" / "data" / "air_quality_hourly" / "air_quality_hourly_2024.csv"
+    station_values = defaultdict(list)  # (day, hour) -> values of the urban stations
+    with path.open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if r["站点编码"] in ("1502A01", "1502A02") and r["PM2.5"] != "—":
+                station_values[(r["日期"], int(r["小时"]))].append(Decimal(r["PM2.5"]))
+    city_hours = defaultdict(list)
+    for (day, _), values in station_values.items():
+        city_hours[day].append(sum(values) / len(values))
+    return [int((sum(v) / len(v)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            for v in city_hours.values() if len(v) >= 20]
+
+
+def test_pm25_annual_mean_needs_324_valid_days(warehouse):
+    daily = baotou_pm25_daily_means_from_csv()
+    assert len(daily) == 365  # 2024-02-10 has 19 hours
+    with duck(warehouse["warehouse"]) as con:
+        rows = con.execute("select region_code, year, numerator, denominator, value from marts.fct_indicator_value "
+                           "where indicator_code = 'X_PM25_ANNUAL_MEAN' order by 1, 2").fetchall()
+    # 赤峰市 2024 has 306 valid days (< 324, GB 3095 表4): no annual mean
+    assert rows == [("150200", 2024, sum(daily), 365, pytest.approx(sum(daily) / 365))]

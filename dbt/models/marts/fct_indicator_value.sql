@@ -4,6 +4,7 @@
     'int_indicator_hc17',
     'int_indicator_hc01',
     'int_indicator_hc02',
+    'int_indicator_x_pm25_annual_mean',
     'int_indicator_hc03',
     'int_indicator_hc04',
     'int_indicator_hc05',
