@@ -1,0 +1,114 @@
+"""Benchmark the nightly job on national synthetic data: wall time and peak memory.
+
+    .venv/bin/python scripts/benchmark.py --years 5            # temp dir, deleted afterwards
+    .venv/bin/python scripts/benchmark.py --years 5 --keep     # keep it (prints the path)
+
+Steps: generate every county-level region × N years (scripts/generate_national.py) into a temp
+dir; copy sources/ there and replace the bundled data of the generated feeds; run
+`python -m dagster_project.run` (the nightly job, in one process) with HCW_SOURCES_DIR,
+HCW_WAREHOUSE, HCW_LANDING_DIR, HCW_ARCHIVE_DIR and DAGSTER_HOME pointing into the temp dir; print
+wall time, peak RSS (the job and its dbt subprocess) and the row counts. Numbers go in
+docs/indicators.md; no test asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generate_national import DEFAULT_SEED, county_regions, generate  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def prepare_sources(root: Path, years: int, seed: int) -> tuple[Path, int]:
+    generated = root / "generated"
+    regions = county_regions(seed=seed)
+    files = generate(generated, years, seed, regions)
+    sources = root / "sources"
+    shutil.copytree(REPO / "sources", sources)
+    for feed, path in files.items():
+        target = sources / "data" / feed
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        shutil.copy2(path, target / path.name)
+    return sources, len(regions)
+
+
+def run_nightly(root: Path, sources: Path) -> tuple[float, int, int]:
+    """(wall seconds, peak RSS in MB over the job and its children, exit code)."""
+    env = dict(os.environ)
+    env.update({
+        "HCW_SOURCES_DIR": str(sources),
+        "HCW_WAREHOUSE": str(root / "warehouse" / "healthy_city.duckdb"),
+        "HCW_LANDING_DIR": str(root / "landing"),
+        "HCW_ARCHIVE_DIR": str(root / "archive"),
+        "DAGSTER_HOME": str(root / "dagster_home"),
+    })
+    env.setdefault("DBT_TARGET_PATH", "target-benchmark")
+    (root / "dagster_home").mkdir()
+    (root / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "dagster_project.run"], cwd=REPO, env=env)
+    wall = time.monotonic() - started
+    # ru_maxrss of RUSAGE_CHILDREN is the largest waited-for descendant, in KiB on Linux.
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    return wall, peak_mb, proc.returncode
+
+
+def row_counts(warehouse: Path) -> dict[str, int]:
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        loaded, quarantined = con.execute(
+            "select sum(rows_loaded), sum(rows_quarantined) from raw._loads where status = 'loaded'").fetchone()
+        return {
+            "raw rows loaded": loaded or 0,
+            "raw rows quarantined": quarantined or 0,
+            "fct_indicator_value rows": con.execute("select count(*) from marts.fct_indicator_value").fetchone()[0],
+            "indicators": con.execute("select count(distinct indicator_code) from marts.fct_indicator_value").fetchone()[0],
+        }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--years", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir")
+    args = parser.parse_args(argv)
+
+    root = Path(tempfile.mkdtemp(prefix="hcw_benchmark_"))
+    try:
+        started = time.monotonic()
+        sources, n_regions = prepare_sources(root, args.years, args.seed)
+        generation = time.monotonic() - started
+        wall, peak_mb, rc = run_nightly(root, sources)
+        print("=" * 72)
+        print(f"benchmark: {n_regions} county-level regions × {args.years} years, seed {args.seed}")
+        print(f"  generate national feeds : {generation:6.1f} s")
+        print(f"  nightly job (wall)      : {wall:6.1f} s   exit code {rc}")
+        print(f"  peak RSS                : {peak_mb:6d} MB")
+        print(f"  cpu count               : {os.cpu_count()}")
+        if rc == 0:
+            for name, value in row_counts(root / "warehouse" / "healthy_city.duckdb").items():
+                print(f"  {name:24s}: {value:,}")
+        print("=" * 72)
+        return rc
+    finally:
+        if args.keep:
+            print(f"kept {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
