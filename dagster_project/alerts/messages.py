@@ -123,7 +123,7 @@ def run_incident_message(run_id: str, job_name: str, errors: list[str], report: 
         f"作业 Job: {job_name}",
         f"运行 Dagster run: {run_id}",
         f"时间 Time: {_now_text()}", "",
-        "错误 Errors:", *[f"- {e}" for e in errors[:MAX_RULES]] or ["- （无详细信息 / no details）"],
+        "错误 Errors:", *([f"- {e}" for e in errors[:MAX_RULES]] or ["- （无详细信息 / no details）"]),
         *_footer(report),
     ]
     payload = {"event": "incident", "kind": "run", "severity": "ERROR", "job": job_name, "run_id": run_id,
