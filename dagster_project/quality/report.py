@@ -14,12 +14,13 @@ import datetime as dt
 import html
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 
 from dagster_project import settings
 
-MAX_FAILURE_ROWS_PER_CHECK = 200
+MAX_FAILURE_ROWS_PER_RULE = 30
 
 CSS = """
 body{font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;
@@ -28,6 +29,8 @@ header{background:#134e4a;color:#fff;padding:18px 28px}
 header h1{margin:0 0 6px;font-size:22px}
 header .en{color:#c7e9e4}
 .meta{font-size:13px;color:#d9f2ee}
+header code{background:#0f3b38;color:#fff}
+td.feed{min-width:190px}td.feed .en{font-size:12px}
 main{padding:18px 28px}
 .cards{display:flex;gap:12px;margin-bottom:18px;flex-wrap:wrap}
 .card{background:#fff;border-radius:6px;padding:12px 18px;min-width:140px;box-shadow:0 1px 2px #0002}
@@ -44,6 +47,8 @@ h2{font-size:17px;margin:22px 0 8px}h3{font-size:15px;margin:16px 0 6px}
 .en{color:#52606d;font-weight:normal}
 code{background:#eef2f5;padding:1px 4px;border-radius:3px;font-size:12px}
 .value{font-family:ui-monospace,Menlo,Consolas,monospace;color:#991b1b}
+tr.rule td{background:#f8fafb;border-top:2px solid #cbd2d9}
+.notes{color:#52606d;font-size:13px;margin-top:3px}
 footer{padding:10px 28px 24px;color:#52606d;font-size:12px}
 """
 
@@ -56,13 +61,20 @@ def _feed_titles() -> dict[str, str]:
     from dagster_project.feeds.config import load_feed_configs
 
     try:
-        return {f"raw/{c.name}": f"{c.title_zh} / {c.title_en}" for c in load_feed_configs()}
+        return {f"raw/{c.name}": (c.title_zh, c.title_en) for c in load_feed_configs()}
     except Exception:  # a broken feed YAML fails the Definitions already; the report still renders
         return {}
 
 
 def _e(value) -> str:
     return "" if value is None else html.escape(str(value))
+
+
+def _feed_cell(titles: dict[str, tuple[str, str]], asset: str) -> str:
+    if asset not in titles:
+        return ""
+    zh, en = titles[asset]
+    return f'{_e(zh)}<br><span class="en">{_e(en)}</span>'
 
 
 def _status_badge(passed: bool, severity: str | None) -> str:
@@ -95,7 +107,7 @@ def render_report(database: Path, run_id: str) -> str:
     n_error = sum(1 for r in results if not r[6] and r[5] == "ERROR")
     n_warn = sum(1 for r in results if not r[6] and r[5] != "ERROR")
     n_pass = sum(1 for r in results if r[6])
-    generated = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    generated = dt.datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S") + " 北京时间"
 
     out = ['<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -114,8 +126,8 @@ def render_report(database: Path, run_id: str) -> str:
     for (check, asset, suite, relation, kind, severity, passed, rows, n_exp, n_failed, _) in results:
         out.append(
             f"<tr><td>{_status_badge(passed, severity)}</td><td><code>{_e(check)}</code></td>"
-            f"<td>{_e(asset)}</td><td>{_e(titles.get(asset, ''))}</td>"
-            f"<td>{_e(suite or ('新鲜度 freshness (raw._loads)' if kind == 'freshness' else relation))}</td>"
+            f'<td>{_e(asset)}</td><td class="feed">{_feed_cell(titles, asset)}</td>'
+            f"<td title=\"{_e(suite or '')}\">{_e(Path(suite).name if suite else ('新鲜度 freshness (raw._loads)' if kind == 'freshness' else relation))}</td>"
             f'<td class="num">{_e(rows)}</td><td class="num">{_e(n_failed)} / {_e(n_exp)}</td></tr>')
     out.append("</table>")
 
@@ -126,18 +138,24 @@ def render_report(database: Path, run_id: str) -> str:
         out.append('<h2>失败明细 <span class="en">Failing rows, with the file and row they came from</span></h2>')
     for check, rows in by_check.items():
         asset = next((r[1] for r in results if r[0] == check), "")
-        out.append(f"<h3><code>{_e(check)}</code> · {_e(asset)} {_e(titles.get(asset, ''))}</h3>")
-        out.append("<table><tr><th>级别 Severity</th><th>规则 Rule</th><th>列 Column</th><th>说明 Notes</th>"
-                   "<th>失败行数 Failing rows</th><th>文件 File</th><th>行 Row</th><th>键 Key</th><th>值 Value</th></tr>")
-        for (_, expectation, columns, severity, notes, count, file, row, key, value) in rows[:MAX_FAILURE_ROWS_PER_CHECK]:
+        zh_en = " / ".join(titles.get(asset, ()))
+        out.append(f"<h3><code>{_e(check)}</code> · {_e(asset)} {_e(zh_en)}</h3>")
+        out.append("<table><tr><th>文件 File</th><th>行 Row</th><th>键 Key</th><th>值 Value</th></tr>")
+        groups: dict[tuple, list[tuple]] = {}
+        for r in rows:
+            groups.setdefault(r[1:6], []).append(r)
+        for (expectation, columns, severity, notes, count), group in groups.items():
             badge = "fail-error" if severity == "ERROR" else "fail-warn"
             out.append(
-                f'<tr><td><span class="badge {badge}">{_e(severity)}</span></td><td><code>{_e(expectation)}</code></td>'
-                f"<td>{_e(columns)}</td><td>{_e(notes)}</td><td class=\"num\">{_e(count)}</td>"
-                f'<td>{_e(file)}</td><td class="num">{_e(row)}</td><td>{_e(key)}</td><td class="value">{_e(value)}</td></tr>')
-        if len(rows) > MAX_FAILURE_ROWS_PER_CHECK:
-            out.append(f'<tr><td colspan="9">… {len(rows) - MAX_FAILURE_ROWS_PER_CHECK} 行未显示 more rows in '
-                       "<code>raw._check_failures</code></td></tr>")
+                f'<tr class="rule"><td colspan="4"><span class="badge {badge}">{_e(severity)}</span> '
+                f"<code>{_e(expectation)}</code> ({_e(columns)}) · <b>{_e(count)}</b> 行失败 failing rows"
+                f'<div class="notes">{_e(notes)}</div></td></tr>')
+            for (*_, file, row, key, value) in group[:MAX_FAILURE_ROWS_PER_RULE]:
+                out.append(f'<tr><td>{_e(file)}</td><td class="num">{_e(row)}</td><td>{_e(key)}</td>'
+                           f'<td class="value">{_e(value)}</td></tr>')
+            if len(group) > MAX_FAILURE_ROWS_PER_RULE:
+                out.append(f'<tr><td colspan="4">… 另有 {len(group) - MAX_FAILURE_ROWS_PER_RULE} 行未显示 / '
+                           f"{len(group) - MAX_FAILURE_ROWS_PER_RULE} more rows in <code>raw._check_failures</code></td></tr>")
         out.append("</table>")
     out.append(
         "</main><footer>ERROR：阻断下游数据集发布 · blocks the marts downstream. WARN：仅告警 · alert only. "

@@ -93,7 +93,29 @@ def record_suite_result(database: Path, run_id: str, suite: SuiteFile, severity:
          o.get("notes") or "", o["unexpected_count"], r["source_file"], r["row_number"], r["row_key"], r["value"])
         for o in failed for r in failure_rows(o)
     ]
-    _insert(database, result, failures)
+    _insert(database, result, _with_source_files(database, failures))
+
+
+def _with_source_files(database: Path, failures: list[tuple]) -> list[tuple]:
+    """Mart rows carry input_load_ids, not a file: name the files those loads came from."""
+    wanted = {i for f in failures if f[9] is None and f[11] and "input_load_ids" in f[11]
+              for i in (json.loads(f[11]).get("input_load_ids") or "").split(";") if i}
+    if not wanted:
+        return failures
+    with duckdb.connect(str(database), read_only=True) as con:
+        try:
+            files = dict(con.execute("select load_id, source_file from raw._loads where list_contains(?, load_id)",
+                                     [sorted(wanted)]).fetchall())
+        except duckdb.CatalogException:
+            return failures
+    out = []
+    for f in failures:
+        if f[9] is None and f[11] and "input_load_ids" in f[11]:
+            ids = (json.loads(f[11]).get("input_load_ids") or "").split(";")
+            names = "; ".join(dict.fromkeys(files[i] for i in ids if i in files))
+            f = (*f[:9], names or None, *f[10:])
+        out.append(f)
+    return out
 
 
 def record_freshness_result(database: Path, run_id: str, check_name: str, asset: str, passed: bool,

@@ -55,7 +55,8 @@ def test_report_is_self_contained_and_names_the_failing_row(tmp_path):
     assert "数据质量报告" in page and "Data-quality report" in page
     # The failing row with file, row and value, in one table row.
     row = next(line for line in page.splitlines() if "-26458" in line)
-    assert "pension_beds_2016_2024.csv" in row and '<td class="num">6</td>' in row and ">ERROR<" in row
+    assert "pension_beds_2016_2024.csv" in row and '<td class="num">6</td>' in row
+    assert '<span class="badge fail-error">ERROR</span> <code>expect_column_values_to_be_between</code>' in page
     # Feed titles come from the feed YAML; values from data are escaped.
     assert "养老机构床位数 / Elderly-care institution beds" in page
     assert "(&lt;x&gt;.csv)" in page and "(<x>.csv)" not in page
