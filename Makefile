@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test dev install prepare clean
+.PHONY: run test dev install prepare clean postgres-install postgres
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,23 @@ prepare: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m dagster_project.run
 
-test: $(STAMP)
+test: $(STAMP) postgres-install
 	$(BIN)/python -m pytest
+
+# PostgreSQL server binaries for tests/integration/test_postgres.py (Debian package `postgresql`).
+# Quick no-op when installed; never fails: without it those tests skip and say why.
+postgres-install:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing PostgreSQL for the tests (apt-get install postgresql)"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; } \
+	    || echo "PostgreSQL could not be installed: its tests will be skipped"; \
+	else echo "PostgreSQL is not installed and cannot be (needs root and apt-get): its tests will be skipped"; fi
+
+# Build the same dbt models in PostgreSQL from the DuckDB raw tables (after `make run`);
+# connection from HCW_PG_HOST/PORT/USER/PASSWORD/DATABASE, see docs/analysts.md.
+postgres: $(STAMP)
+	$(BIN)/python -m dagster_project.postgres
 
 dev: prepare
 	@mkdir -p $(DAGSTER_HOME)
