@@ -217,3 +217,28 @@ def test_attainment_statuses_gaps_and_projection(evaluated):
     assert rows["F_HEADCOUNT"][0] == "not comparable"
     assert rows["F_RANGE"][0:2] == ("met", 42.0)   # 40 ≤ 42 ≤ 43
     assert rows["F_ABOUT"][0:2] == ("met", 44.0)   # |44 − 46| = 2 ≤ 5% × 46 = 2.3
+
+
+def test_dbt_docs_generate_works_offline_with_bilingual_column_docs(warehouse, tmp_path):
+    import json
+
+    env = {**os.environ, "HCW_WAREHOUSE": str(warehouse["warehouse"]), "DBT_TARGET_PATH": str(tmp_path / "docs_target")}
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    proc = subprocess.run(
+        [dbt, "docs", "generate", "--project-dir", str(settings.DBT_PROJECT_DIR),
+         "--profiles-dir", str(settings.DBT_PROJECT_DIR)],
+        env=env, capture_output=True, text=True, cwd=settings.DBT_PROJECT_DIR)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    target = tmp_path / "docs_target"
+    assert (target / "index.html").exists()
+    catalog = json.loads((target / "catalog.json").read_text())
+    assert "model.healthy_city.fct_target_attainment" in catalog["nodes"]
+    manifest = json.loads((target / "manifest.json").read_text())
+    columns = manifest["nodes"]["model.healthy_city.fct_target_attainment"]["columns"]
+    assert columns["status"]["description"].startswith("状态 / met 达成")
+    # every column of the evaluation marts has a zh / en description
+    for model in ("fct_target_attainment", "fct_healthy_city_index", "fct_indicator_weight"):
+        node = manifest["nodes"][f"model.healthy_city.{model}"]
+        documented = {name for name, col in node["columns"].items() if " / " in col["description"]}
+        built = {c.lower() for c in catalog["nodes"][f"model.healthy_city.{model}"]["columns"]}
+        assert built == documented, model

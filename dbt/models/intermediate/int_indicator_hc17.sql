@@ -15,7 +15,7 @@ select
     cast(beds.institution_beds as double precision) as numerator,
     cast(population.population_60_plus as double precision) as denominator,
     case when population.population_60_plus > 0
-         then beds.institution_beds * 1000.0 / population.population_60_plus
+         then cast(beds.institution_beds as double precision) * 1000 / population.population_60_plus
     end as value,
     beds.load_id || ';' || population.load_id as input_load_ids
 from beds
