@@ -10,7 +10,8 @@ What it writes (and the only files it ever writes):
   expectations/generated/raw_<feed>_feed_rules.json
       from sources/feeds/<feed>.yml: integer (count) columns >= 0, required columns not null,
       grain unique, region codes 6 digits and present in raw.region_codes (joined in SQL), years between 1980 and
-      the current year, dates between 1980-01-01 and today (ERROR); every region reports every year the feed covers (WARN).
+      the current year, dates between 1980-01-01 and today (ERROR); every region reports every year the feed covers (WARN; feeds
+      published at least yearly, i.e. stale_after <= 400 days, so not the decennial census).
 
 Ownership rule: a file whose meta.generated_by names this script belongs to the generator and
 is rewritten; any other file is hand-written and never touched (the generator stops with an
@@ -35,6 +36,9 @@ DIM_INDICATOR_SEED = settings.DBT_PROJECT_DIR / "seeds" / "dim_indicator.csv"
 # GB/T 2260 code lists start in 1981 (sources/reference); an earlier year is a typo.
 FIRST_PLAUSIBLE_YEAR = 1980
 CURRENT_ROWS = "_superseded_by_load_id is null"
+# Completeness per region and year applies to feeds published at least yearly. A census
+# (stale_after_days 4000) has no yearly series: a region in one census only is a code change.
+YEARLY_STALE_AFTER_DAYS = 400
 
 
 class GeneratorError(RuntimeError):
@@ -159,7 +163,7 @@ def feed_rules_suite(cfg: FeedConfig, hand_written: dict[str, Any] | None = None
     derived += [f"f.{col} between date '{FIRST_PLAUSIBLE_YEAR}-01-01' and current_date as {col}_is_in_range"
                 for col in date_columns]
     joins = ""
-    if region_columns and year_columns:
+    if region_columns and year_columns and cfg.stale_after <= YEARLY_STALE_AFTER_DAYS:
         # Completeness: each region has a row for every year the feed covers; compared row by
         # row so each gap names its region and file.
         region, year = region_columns[0], year_columns[0]
