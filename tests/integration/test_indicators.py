@@ -154,3 +154,15 @@ def test_sample_csv_numbers_used_above_are_the_bundled_ones():
         row = next(r for r in csv.DictReader(fh) if r["行政区划代码"] == BAOTOU and r["年份"] == "2020")
     assert row["全科医生数(人)"] == "701"
     assert row["执业(助理)医师数(人)"] == "8106"
+
+
+def test_bundled_sample_values_are_within_plausible_bounds(warehouse):
+    # The sample data is meant to be plausible: no value outside dim_indicator's soft bounds
+    # (fct_indicator_value_gx would WARN on it).
+    with duck(warehouse["warehouse"]) as con:
+        outside = con.execute(
+            "select f.indicator_code, f.region_code, f.year, f.value from marts.fct_indicator_value f "
+            "join reference.dim_indicator d using (indicator_code) "
+            "where d.source_feeds not like '%air_quality%' and d.indicator_code <> 'HC17' "
+            "and (f.value < d.soft_min or f.value > d.soft_max)").fetchall()
+    assert outside == []
