@@ -35,12 +35,18 @@ def test_rare_earth_zone_resolves_to_its_statistical_code(warehouse):
     assert name == "包头稀土高新技术产业开发区"
 
 
-def test_all_checks_pass_on_bundled_data(warehouse):
+# The real 2004-2012 city panel has genuine errors (a 362% garbage-treatment rate, a mislabelled
+# column, gaps in its yearly series): they must be reported, as WARN, without blocking the marts.
+KNOWN_REAL_DATA_WARNINGS = {"raw_city_panel_gx", "raw_city_panel_feed_rules_gx"}
+
+
+def test_bundled_data_passes_every_blocking_check_and_warns_only_on_the_real_panel(warehouse):
     result = warehouse["result"]
     evaluations = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
     names = {e.check_name for e in evaluations}
     assert {"raw_pension_beds_gx", "raw_population_by_age_gx", "fct_indicator_value_gx"} <= names
-    assert [e.check_name for e in evaluations if not e.passed] == []
+    failed = {e.check_name: e.severity.value for e in evaluations if not e.passed}
+    assert failed == {name: "WARN" for name in KNOWN_REAL_DATA_WARNINGS}
 
 
 def test_raw_rows_carry_lineage(warehouse):
@@ -61,7 +67,9 @@ def test_second_run_adds_no_rows(warehouse, defs):
             return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables}
 
     before = counts()
-    assert before["raw.pension_beds"] == 45 and before["raw._loads"] == 2
+    with duck(warehouse["warehouse"]) as con:
+        beds_loads = con.execute("select count(*) from raw._loads where feed = 'pension_beds'").fetchone()[0]
+    assert before["raw.pension_beds"] == 45 and beds_loads == 1
     result = run_nightly(defs)
     assert result.success
     assert counts() == before
