@@ -146,3 +146,12 @@ def http_receiver():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def write_negative_bed_count(sources: Path) -> None:
+    """The bad input file several tests use: 包头市 2020 beds 26458 → -26458 on line 6 of the bundled file."""
+    data = sources / "data" / "pension_beds" / "pension_beds_2016_2024.csv"
+    lines = data.read_text(encoding="utf-8").splitlines()
+    assert lines[5] == "150200,包头市,2020,26458"  # line 6 of the file
+    lines[5] = "150200,包头市,2020,-26458"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -20,6 +20,7 @@ from dagster_project.feeds.config import load_feed_config
 from dagster_project.quality.freshness import build_freshness_check
 from dagster_project.quality.gx_checks import build_suite_check, load_suite_file
 from dagster_project.reference import region_codes
+from tests.conftest import write_negative_bed_count
 
 ALERT_ENV = ("HCW_SMTP_HOST", "HCW_SMTP_PORT", "HCW_SMTP_SENDER", "HCW_SMTP_RECIPIENTS", "HCW_SMTP_USER",
              "HCW_SMTP_PASSWORD", "HCW_SMTP_STARTTLS", "HCW_SMTP_SSL", "HCW_ALERT_WEBHOOK_URL",
@@ -75,11 +76,7 @@ def run_and_tick(instance, defs) -> dg.ExecuteInProcessResult:
 
 
 def test_bad_input_file_sends_exactly_one_alert_on_every_channel(alert_env):
-    data = alert_env["sources"] / "data" / "pension_beds" / "pension_beds_2016_2024.csv"
-    lines = data.read_text(encoding="utf-8").splitlines()
-    assert lines[5] == "150200,包头市,2020,26458"  # line 6 of the file
-    lines[5] = "150200,包头市,2020,-26458"
-    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_negative_bed_count(alert_env["sources"])
 
     with dg.instance_for_test() as instance:
         result = run_and_tick(instance, pension_beds_defs())

@@ -8,14 +8,11 @@ from dagster_project.feeds.assets import build_feed_asset
 from dagster_project.feeds.config import load_feed_config
 from dagster_project.quality.gx_checks import build_suite_check, load_suite_file
 from dagster_project import settings
+from tests.conftest import write_negative_bed_count
 
 
 def test_negative_bed_count_fails_check_and_names_the_row(isolated_env):
-    data = isolated_env["sources"] / "data" / "pension_beds" / "pension_beds_2016_2024.csv"
-    lines = data.read_text(encoding="utf-8").splitlines()
-    assert lines[5] == "150200,包头市,2020,26458"  # line 6 of the file
-    lines[5] = "150200,包头市,2020,-26458"
-    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_negative_bed_count(isolated_env["sources"])
 
     cfg = load_feed_config(isolated_env["sources"] / "feeds" / "pension_beds.yml")
     check = build_suite_check(load_suite_file(settings.EXPECTATIONS_DIR / "raw_pension_beds.json"))
