@@ -18,6 +18,7 @@ from pathlib import Path
 
 from dagster_project import settings
 from dagster_project.feeds.normalize import ValueNotation, fold
+from dagster_project.feeds.sql_text import fold_sql
 
 
 @dataclass(frozen=True)
@@ -84,3 +85,67 @@ def _build_region_index(ref: Path, _aliases_version: int | None) -> RegionIndex:
     for placeholder in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
         names.pop(placeholder, None)
     return RegionIndex(frozenset(codes), {k: frozenset(v) for k, v in names.items()})
+
+
+def register_region_tables(con, index: RegionIndex) -> None:
+    """Temp tables the set-based resolver joins: _region_codes(code) and _region_names(name, code)."""
+    import pandas as pd
+
+    con.register("_region_codes_df", pd.DataFrame({"code": sorted(index.codes)}))
+    con.execute("create or replace temp table _region_codes as select code from _region_codes_df")
+    con.unregister("_region_codes_df")
+    pairs = [(name, code) for name, codes in index.names.items() for code in codes]
+    con.register("_region_names_df", pd.DataFrame(pairs, columns=["name", "code"]))
+    con.execute("create or replace temp table _region_names as select name, code from _region_names_df")
+    con.unregister("_region_names_df")
+
+
+def resolve_regions(con, index: RegionIndex, relation: str, value_column: str,
+                    province_column: str | None = None) -> str:
+    """Rule R10 over a whole column at once. Returns the name of a temp table with one row per
+    distinct (raw_value, province_value) of `relation` (NULL/blank values left out):
+
+        raw_value VARCHAR, province_value VARCHAR, region_code VARCHAR (NULL when not resolved),
+        region_problem VARCHAR (the reason, NULL when resolved)
+
+    The caller joins it back on the raw text (and province text) and quarantines rows with a
+    problem. Problems read exactly as RegionIndex.resolve's messages.
+    """
+    register_region_tables(con, index)
+    province = f'"{province_column}"' if province_column else "cast(null as varchar)"
+    out = f"_resolved_{value_column}"
+    folded = fold_sql("raw_value")
+    con.execute(f"""
+        create or replace temp table {out} as
+        with v as (
+            select distinct "{value_column}" as raw_value, {province} as province_value
+            from {relation} where "{value_column}" is not null and trim("{value_column}") <> ''
+        ),
+        k as (
+            select raw_value, province_value,
+                   regexp_replace({folded}, '^(\\d+)\\.0$', '\\1') as s
+            from v
+        ),
+        named as (
+            select k.raw_value, k.province_value, count(n.code) as n_codes,
+                   min(n.code) as only_code,
+                   string_agg(n.code, ', ' order by n.code) as candidates
+            from k left join _region_names n on n.name = k.s
+            where not regexp_matches(k.s, '^\\d+$')
+            group by all
+        )
+        select k.raw_value, k.province_value,
+            case when regexp_matches(k.s, '^\\d{{6}}$') and c.code is not null then k.s
+                 when not regexp_matches(k.s, '^\\d+$') and n.n_codes = 1 then n.only_code end as region_code,
+            case when regexp_matches(k.s, '^\\d{{6}}$') and c.code is null
+                      then 'unknown region code ' || k.s || ' (not in GB/T 2260 1981-2024 nor the NBS list)'
+                 when regexp_matches(k.s, '^\\d+$') and not regexp_matches(k.s, '^\\d{{6}}$')
+                      then 'a region code has 6 digits'
+                 when n.n_codes = 0 then 'unknown region name ''' || k.s || ''''
+                 when n.n_codes > 1 then 'ambiguous region name ''' || k.s || ''' matches ' || n.n_codes
+                      || ' codes (' || n.candidates || '); give the 6-digit code' end as region_problem
+        from k
+        left join _region_codes c on c.code = k.s
+        left join named n on n.raw_value = k.raw_value and n.province_value is not distinct from k.province_value
+    """)
+    return out
