@@ -101,40 +101,42 @@ def register_region_tables(con, index: RegionIndex) -> None:
 
 
 def resolve_regions(con, index: RegionIndex, relation: str, value_column: str,
-                    province_column: str | None = None) -> str:
+                    province_column: str | None = None, year_column: str | None = None) -> str:
     """Rule R10 over a whole column at once. Returns the name of a temp table with one row per
-    distinct (raw_value, province_value) of `relation` (NULL/blank values left out):
+    distinct (raw_value, province_value, year_value) of `relation` (NULL/blank values left out):
 
-        raw_value VARCHAR, province_value VARCHAR, region_code VARCHAR (NULL when not resolved),
-        region_problem VARCHAR (the reason, NULL when resolved)
+        raw_value VARCHAR, province_value VARCHAR, year_value VARCHAR (NULL when no such column),
+        region_code VARCHAR (NULL when not resolved), region_problem VARCHAR (the reason, NULL when resolved)
 
-    The caller joins it back on the raw text (and province text) and quarantines rows with a
+    The columns of `relation` are raw text. The caller joins the result back on
+    (raw_value, province_value, year_value) with IS NOT DISTINCT FROM and quarantines rows with a
     problem. Problems read exactly as RegionIndex.resolve's messages.
     """
     register_region_tables(con, index)
     province = f'"{province_column}"' if province_column else "cast(null as varchar)"
+    year = f'"{year_column}"' if year_column else "cast(null as varchar)"
     out = f"_resolved_{value_column}"
     folded = fold_sql("raw_value")
     con.execute(f"""
         create or replace temp table {out} as
         with v as (
-            select distinct "{value_column}" as raw_value, {province} as province_value
+            select distinct "{value_column}" as raw_value, {province} as province_value, {year} as year_value
             from {relation} where "{value_column}" is not null and trim("{value_column}") <> ''
         ),
         k as (
-            select raw_value, province_value,
+            select raw_value, province_value, year_value,
                    regexp_replace({folded}, '^(\\d+)\\.0$', '\\1') as s
             from v
         ),
         named as (
-            select k.raw_value, k.province_value, count(n.code) as n_codes,
+            select k.raw_value, k.province_value, k.year_value, count(n.code) as n_codes,
                    min(n.code) as only_code,
                    string_agg(n.code, ', ' order by n.code) as candidates
             from k left join _region_names n on n.name = k.s
             where not regexp_matches(k.s, '^\\d+$')
             group by all
         )
-        select k.raw_value, k.province_value,
+        select k.raw_value, k.province_value, k.year_value,
             case when regexp_matches(k.s, '^\\d{{6}}$') and c.code is not null then k.s
                  when not regexp_matches(k.s, '^\\d+$') and n.n_codes = 1 then n.only_code end as region_code,
             case when regexp_matches(k.s, '^\\d{{6}}$') and c.code is null
@@ -147,5 +149,6 @@ def resolve_regions(con, index: RegionIndex, relation: str, value_column: str,
         from k
         left join _region_codes c on c.code = k.s
         left join named n on n.raw_value = k.raw_value and n.province_value is not distinct from k.province_value
+            and n.year_value is not distinct from k.year_value
     """)
     return out
