@@ -1,9 +1,10 @@
 """Build dbt/seeds/plan_targets.csv from the targets quoted in the five seed plans.
 
 Source: ../shared/reference/targets.csv (241 targets, each quote verified verbatim against
-../shared/seeds/). We keep the 220 that state a value (quantitative targets) and add what the
-warehouse needs to evaluate them: the region code, the plan document, and the target value in
-the indicator's own unit where the plan wrote another unit.
+../shared/seeds/). We keep the 220 that state a value (quantitative targets) and the 7 that state
+a direction (稳步下降, 逐年提高: judged on the trend), and add what the warehouse needs to evaluate
+them: the region code, the plan document, the target value in the indicator's own unit where the
+plan wrote another unit, and the comparator as the plan means it.
 
     python scripts/build_plan_targets.py [path/to/targets.csv]
 """
@@ -39,6 +40,25 @@ UNIT_FACTORS = {
     "%（原文未说明相对或百分点）": None,
 }
 EVALUABLE_COMPARATORS = {">=", ">", "<=", "<", "=", "≈", "range"}
+DIRECTIONS = {"increase", "decrease"}
+
+# How a plan's "=" is meant. "建成 N 个" / "达到 100%" is reached by N or more; "控制在/降至 X" by X or
+# less. Table-driven: (test on the target, comparator as judged, reason shown beside the status).
+EQUALS_READINGS = [
+    (lambda r: r["target_kind"] in ("count", "process"), ">=",
+     "“建成/达到 N” is met by N or more (plan '=' read as ≥)"),
+    (lambda r: any(w in r["quote"] for w in ("控制", "降至", "降低到", "下降到", "以下", "低于", "消除")), "<=",
+     "“控制在/降至/消除 X” is met by X or less (plan '=' read as ≤)"),
+    (lambda r: r["unit"].count("/") == 1 and "医师" in r["unit"], ">=",
+     "ratio target 1:X (医护比) compared as the ratio nurses/doctors ≥ X"),
+    (lambda r: True, ">=", "“达到 X” is met by X or more (plan '=' read as ≥)"),
+]
+
+
+def comparator_as_meant(r: dict[str, str]) -> tuple[str, str]:
+    if r["comparator"] != "=":
+        return r["comparator"], ""
+    return next((comparator, reason) for test, comparator, reason in EQUALS_READINGS if test(r))
 
 
 def _is_number(text: str) -> bool:
@@ -51,16 +71,21 @@ def _is_number(text: str) -> bool:
 
 def build(source: Path) -> list[dict[str, str]]:
     with source.open(encoding="utf-8-sig", newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if r["value"].strip()]
+        rows = [r for r in csv.DictReader(fh)
+                if r["value"].strip() or (r["target_kind"] == "directional" and r["comparator"] in DIRECTIONS)
+                or (r["target_kind"] == "qualitative" and r["comparator"] == "range")]
     out = []
     for r in rows:
         region_code, region_name, document, region_note = PLANS[r["seed_file"]]
         factor = UNIT_FACTORS.get(r["unit"], 1.0)
         # T001_017 states three recruitment numbers ("190;200;210"): kept, but not evaluable.
         single_value = _is_number(r["value"]) and (not r["value_max"] or _is_number(r["value_max"]))
-        comparable = factor is not None and r["comparator"] in EVALUABLE_COMPARATORS and single_value
-        value = float(r["value"]) * factor if comparable else None
-        value_max = float(r["value_max"]) * factor if comparable and r["value_max"] else None
+        directional = r["comparator"] in DIRECTIONS
+        comparable = factor is not None and (
+            directional or (r["comparator"] in EVALUABLE_COMPARATORS and single_value and r["value"].strip() != ""))
+        value = float(r["value"]) * factor if comparable and not directional else None
+        value_max = float(r["value_max"]) * factor if comparable and not directional and r["value_max"] else None
+        comparator, comparator_note = comparator_as_meant(r)
         out.append({
             "target_id": r["target_id"],
             "region_code": region_code,
@@ -73,7 +98,9 @@ def build(source: Path) -> list[dict[str, str]]:
             "is_national_indicator": "true" if r["hc_code"] else "false",
             "mapping_quality": r["mapping_quality"],
             "indicator_text_zh": r["indicator_text"],
-            "comparator": r["comparator"],
+            "comparator": comparator,
+            "comparator_as_written": r["comparator"],
+            "comparator_note": comparator_note,
             "target_value_as_written": r["value"],
             "target_value_max_as_written": r["value_max"],
             "unit_as_written": r["unit"],

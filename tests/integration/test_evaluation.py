@@ -28,13 +28,14 @@ EVALUATION_MODELS = [
 # --- shared warehouse: the real seed targets ------------------------------------------------
 
 
-def test_plan_targets_hold_every_quantitative_target_of_the_five_plans(warehouse):
+def test_plan_targets_hold_every_evaluable_target_of_the_five_plans(warehouse):
     with duck(warehouse["warehouse"]) as con:
         total, regions, plans = con.execute(
             "select count(*), count(distinct region_code), count(distinct plan_document) from reference.plan_targets").fetchone()
         by_region = dict(con.execute("select region_code, count(*) from reference.plan_targets group by 1").fetchall())
-    assert (total, regions, plans) == (220, 5, 5)
-    assert by_region == {"150200": 69, "150271": 58, "150400": 46, "330110": 27, "370406": 20}
+    assert (total, regions, plans) == (227, 5, 5)
+    # 220 with a value and 7 that state a direction (包头 5, 赤峰 2)
+    assert by_region == {"150200": 74, "150271": 58, "150400": 48, "330110": 27, "370406": 20}
 
 
 def test_baotou_elderly_beds_target_2020_is_not_met_by_hand(warehouse):
@@ -49,16 +50,25 @@ def test_baotou_elderly_beds_target_2020_is_not_met_by_hand(warehouse):
     assert row[2] == pytest.approx(48.365131, abs=1e-6)
     assert row[3] == pytest.approx(-11.634869, abs=1e-6)
     assert row[4] == "not met"
-    assert row[5:] == (2024, 5, 2020, 2024)
+    # The trend of a past-due target ends in its target year: the five years 2016-2020, not 2020-2024.
+    assert row[5:] == (2024, 5, 2016, 2020)
 
 
 def test_plan_units_are_converted_or_marked_not_comparable(warehouse):
+    # CDC and inspection staff per 10,000 (T003_052/053) are components of HC25, not HC25.
+    with duck(warehouse["warehouse"]) as con:
+        components = con.execute(
+            "select status, not_comparable_reason from marts.fct_target_attainment "
+            "where target_id in ('T003_052', 'T003_053') order by target_id").fetchall()
+    assert [c[0] for c in components] == ["not comparable", "not comparable"]
+    assert "Component of HC25 (CDC staff only)" in components[0][1]
     with duck(warehouse["warehouse"]) as con:
         rows = dict(con.execute(
             "select target_id, (target_value, is_comparable, status) from marts.fct_target_attainment "
             "where target_id in ('T001_019', 'T000_025')").fetchall())
-    # 每百名老人 4.5 张 = 45 per 1,000 (HC17's unit); the anonymised district has no data.
-    assert rows["T001_019"] == (45.0, True, "no data")
+    # 每百名老人 4.5 张 = 45 per 1,000 (HC17's unit), but 机构养老床位 only: an approximate mapping
+    # (HC17 counts every pension bed), shown converted and judged not comparable.
+    assert rows["T001_019"] == (45.0, False, "not comparable")
     # 社会体育指导员 ≥ 10,000 people is a head count, not HC13's per-1,000 rate.
     assert rows["T000_025"] == (None, False, "not comparable")
 
@@ -87,18 +97,32 @@ TARGETS = [  # id, indicator, year, comparator, value, value_max, comparable
     ("F_HEADCOUNT", "HC17", 2020, ">=", 10000.0, None, False),
     ("F_RANGE", "HC17", 2021, "range", 40.0, 43.0, True),
     ("F_ABOUT", "HC17", 2022, "≈", 46.0, None, True),
+    # id, indicator, year, comparator, value, value_max, comparable, mapping quality, note
+    ("F_APPROX", "HC17", 2022, ">=", 40.0, None, True, "approx", "institutional beds only"),
+    ("F_APPROX_CONVERTED", "HC17", 2022, ">=", 40.0, None, True, "approx", "older name"),
+    ("F_PAST_DUE_LATEST_MEETS", "HC17", 2021, ">=", 47.0, None, True),  # 2021: 42 (latest 2024: 48)
+    ("F_CLIPPED_2040", "HC17", 2040, ">=", 59.0, None, True),
+    ("F_OFF_TRACK_2030", "HC17", 2030, ">=", 100.0, None, True),
+    ("F_DECREASE_2020", "HC34", 2020, "decrease", None, None, True),
+    ("F_DECREASE_2030", "HC34", 2030, "decrease", None, None, True),
 ]
+# 甲乙类传染病发病率 falls until 2020, then rises: a 2020 "稳步下降" target was met, a 2030 one is off track.
+HC34_SERIES = {2016: 200.0, 2017: 190.0, 2018: 185.0, 2019: 170.0, 2020: 160.0, 2021: 165.0, 2022: 175.0,
+               2023: 180.0, 2024: 190.0}
 
 
 def _write_parents(path: Path) -> None:
     con = duckdb.connect(str(path))
     con.execute("create schema marts; create schema reference")
     con.execute("""create table reference.dim_indicator as select * from (values
-        ('HC01', '健康环境', 'higher_is_better', '优良天数占比'),
-        ('HC30', '健康人群', 'lower_is_better', '婴儿死亡率'),
-        ('HC38', '健康文化', 'higher_is_better', '健康素养水平'),
-        ('HC17', '健康社会', 'higher_is_better', '养老床位')
-        ) t(indicator_code, level1_zh, direction, indicator_name_zh)""")
+        ('HC01', '健康环境', 'higher_is_better', '优良天数占比', 0.0, 100.0),
+        ('HC30', '健康人群', 'lower_is_better', '婴儿死亡率', 0.0, 1000.0),
+        ('HC38', '健康文化', 'higher_is_better', '健康素养水平', 0.0, 100.0),
+        ('HC17', '健康社会', 'higher_is_better', '养老床位', 0.0, 60.0),
+        ('HC34', '健康人群', 'lower_is_better', '甲乙类传染病发病率', 0.0, 100000.0)
+        ) t(indicator_code, level1_zh, direction, indicator_name_zh, hard_min, hard_max)""")
+    con.execute("""create table reference.target_measure_conversions as select * from (values
+        ('F_APPROX_CONVERTED', '同一口径', 'same measure')) t(target_id, reason_zh, reason_en)""")
     # Expert weights wS = (0.3, 0.4, 0.3); HC17 not scored so the attainment series stays out of the index.
     con.execute("""create table reference.indicator_weights as select * from (values
         ('HC01', 0.3, true), ('HC30', 0.4, true), ('HC38', 0.3, true), ('HC17', 0.0, false)
@@ -110,15 +134,18 @@ def _write_parents(path: Path) -> None:
     values = [(r, 2020, code, float(v)) for r, vals in WORKED_EXAMPLE.items() for code, v in vals.items()]
     values += [(r, 2021, code, float(v)) for r, vals in PROPERTIES_2021.items() for code, v in vals.items()]
     values += [("150200", y, "HC17", v) for y, v in HC17_SERIES.items()]
+    values += [("150200", y, "HC34", v) for y, v in HC34_SERIES.items()]
     con.execute("create table marts.fct_indicator_value (region_code varchar, year integer, indicator_code varchar, value double)")
     con.executemany("insert into marts.fct_indicator_value values (?, ?, ?, ?)", values)
     con.execute("""create table reference.plan_targets (target_id varchar, region_code varchar, region_name_zh varchar,
         plan_document varchar, indicator_code varchar, indicator_text_zh varchar, mapping_quality varchar,
-        target_year integer, comparator varchar, target_value double, target_value_max double,
-        unit_as_written varchar, is_comparable boolean, source_quote varchar)""")
+        target_year integer, comparator varchar, comparator_as_written varchar, comparator_note varchar,
+        target_value double, target_value_max double, unit_as_written varchar, is_comparable boolean,
+        source_quote varchar, notes varchar)""")
     con.executemany(
-        "insert into reference.plan_targets values (?, '150200', '包头市', 'fixture', ?, '', 'exact', ?, ?, ?, ?, '', ?, '')",
-        [list(t) for t in TARGETS])
+        "insert into reference.plan_targets values (?, '150200', '包头市', 'fixture', ?, '', ?, ?, ?, ?, '', ?, ?, '', ?, '', ?)",
+        [[t[0], t[1], *(t[7:8] or ["exact"]), t[2], t[3], t[3], t[4], t[5], t[6], t[8] if len(t) > 8 else None]
+         for t in TARGETS])
     con.close()
 
 
@@ -204,7 +231,7 @@ def test_attainment_statuses_gaps_and_projection(evaluated):
     # 2030 ≥ 59: due after the evaluation year 2026. Last five years 2020-2024 rise 2 a year
     # (the 2016 value is outside the window): 48 + 2 × 6 = 60 in 2030 → projected to meet.
     due = rows["F_DUE_2030"]
-    assert due[0] == "not yet due"
+    assert due[0] == "on track"
     assert due[3] == 48.0 and due[4] == pytest.approx(60.0, abs=1e-9) and due[5] is True
     assert due[6:] == (5, 2020, 2024)
     # 2022 value 44 against ≥ 45: gap −1, not met.
@@ -217,6 +244,51 @@ def test_attainment_statuses_gaps_and_projection(evaluated):
     assert rows["F_HEADCOUNT"][0] == "not comparable"
     assert rows["F_RANGE"][0:2] == ("met", 42.0)   # 40 ≤ 42 ≤ 43
     assert rows["F_ABOUT"][0:2] == ("met", 44.0)   # |44 − 46| = 2 ≤ 5% × 46 = 2.3
+
+
+def test_targets_are_judged_on_the_measure_they_name(evaluated):
+    rows = {r[0]: r[1:] for r in evaluated.execute(
+        "select target_id, status, status_zh, is_comparable, not_comparable_reason, measure_conversion "
+        "from marts.fct_target_attainment where target_id like 'F_APPROX%'").fetchall()}
+    # An approximate mapping is shown but not judged, with the reason; a documented conversion is judged.
+    assert rows["F_APPROX"][0:3] == ("not comparable", "不可比", False)
+    assert rows["F_APPROX"][3].endswith("approximate mapping, a different measure: institutional beds only")
+    assert rows["F_APPROX_CONVERTED"] == ("met", "达成", True, None, "same measure")  # 2022: 44 ≥ 40
+
+
+def test_status_year_and_value_come_from_the_same_row(evaluated):
+    rows = {r[0]: r[1:] for r in evaluated.execute(
+        "select target_id, status, status_year, status_value, latest_year, latest_value, projected_value "
+        "from marts.fct_target_attainment").fetchall()}
+    # Past due in 2021 (value 42 < 47) although the latest value (2024: 48) would meet it: not met,
+    # judged on 2021's 42, and no projection for a target whose year has passed.
+    assert rows["F_PAST_DUE_LATEST_MEETS"] == ("not met", 2021, 42.0, 2024, 48.0, None)
+    # Not yet due: judged on the latest value with the projection (48 + 2 × 6 = 60 < 100).
+    assert rows["F_OFF_TRACK_2030"][0:3] == ("off track", 2024, 48.0)
+
+
+def test_projection_is_clipped_to_the_possible_range_with_an_interval(evaluated):
+    rows = {r[0]: r[1:] for r in evaluated.execute(
+        "select target_id, projected_value, projection_low, projection_high, projection_confidence, status "
+        "from marts.fct_target_attainment").fetchall()}
+    # The line reaches 48 + 2 × 16 = 80 in 2040, but the fixture caps HC17 at 60.
+    assert rows["F_CLIPPED_2040"] == (60.0, 60.0, 60.0, "high", "on track")
+    # HC34 2020-2024 = 160, 165, 175, 180, 190: slope 75/10 = 7.5, line(2030) = 174 + 7.5 × 8 = 234;
+    # RSS 7.5, s = √(7.5/3); 95 % PI half-width = t(0.975, 3) 3.182 × s × √(1 + 1/5 + 8²/10) = 13.870.
+    projected, low, high, confidence, _ = rows["F_DECREASE_2030"]
+    assert projected == pytest.approx(234.0)
+    assert (low, high) == (pytest.approx(234.0 - 13.8701, abs=1e-3), pytest.approx(234.0 + 13.8701, abs=1e-3))
+    assert confidence == "high"  # 5 points, r² = 75² / (10 × 570) = 0.987
+
+
+def test_directional_targets_are_judged_on_the_trend(evaluated):
+    rows = {r[0]: r[1:] for r in evaluated.execute(
+        "select target_id, status, status_year, status_value, is_moving_as_planned, trend_first_year, trend_last_year "
+        "from marts.fct_target_attainment where comparator = 'decrease'").fetchall()}
+    # 稳步下降 by 2020: 2016-2020 = 200 → 160, slope < 0 and last < first: met, judged on 2020's 160.
+    assert rows["F_DECREASE_2020"] == ("met", 2020, 160.0, True, 2016, 2020)
+    # 稳步下降 by 2030: 2020-2024 rises 160 → 190: off track.
+    assert rows["F_DECREASE_2030"] == ("off track", 2024, 190.0, False, 2020, 2024)
 
 
 def test_dbt_docs_generate_works_offline_with_bilingual_column_docs(warehouse, tmp_path):
