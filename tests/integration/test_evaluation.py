@@ -21,6 +21,7 @@ from dagster_project import settings
 from tests.conftest import duck
 
 EVALUATION_MODELS = [
+    "int_index_values", "int_index_live_parameters", "fct_index_round_parameters",
     "int_indicator_scores", "fct_indicator_weight", "int_region_comparison_group",
     "fct_healthy_city_index", "fct_target_attainment",
 ]
@@ -88,6 +89,10 @@ PROPERTIES_2021 = {
     "150300": {"HC01": 90, "HC30": 2.0},              # R
 }
 HC17_SERIES = {2016: 30.0, 2020: 40.0, 2021: 42.0, 2022: 44.0, 2023: 46.0, 2024: 48.0}
+# A district (not a national evaluation unit): scored against the cities' benchmarks, never ranked.
+DISTRICT_2020 = {"HC01": 95.0, "HC30": 3.5, "HC38": 25.0}
+# 2022: both cities report the same HC01 (no information) and different HC30.
+EQUAL_2022 = {"150200": {"HC01": 80.0, "HC30": 4.0}, "150400": {"HC01": 80.0, "HC30": 6.0}}
 TARGETS = [  # id, indicator, year, comparator, value, value_max, comparable
     ("F_DUE_2030", "HC17", 2030, ">=", 59.0, None, True),
     ("F_NOT_MET", "HC17", 2022, ">=", 45.0, None, True),
@@ -129,11 +134,17 @@ def _write_parents(path: Path) -> None:
         ) t(indicator_code, expert_weight, is_scored)""")
     con.execute(f"create table reference.region_of_china as select * from read_csv('{settings.DBT_PROJECT_DIR / 'seeds' / 'region_of_china.csv'}')")
     con.execute("""create table marts.dim_region as select * from (values
-        ('150200', '包头市'), ('150400', '赤峰市'), ('150300', '乌海市'), ('150500', '通辽市')
+        ('150200', '包头市'), ('150400', '赤峰市'), ('150300', '乌海市'), ('150500', '通辽市'),
+        ('370406', '山亭区'), ('150600', '鄂尔多斯市')
         ) t(region_code, region_name_zh)""")
+    # 2020 is a closed round, 2021 and 2022 are open.
+    con.execute("""create table reference.evaluation_rounds as select * from (values
+        (2020, '2020年度评价', '2021-12-31', 'fixture')) t(year, round_name_zh, closed_on, note)""")
     values = [(r, 2020, code, float(v)) for r, vals in WORKED_EXAMPLE.items() for code, v in vals.items()]
     values += [(r, 2021, code, float(v)) for r, vals in PROPERTIES_2021.items() for code, v in vals.items()]
     values += [("150200", y, "HC17", v) for y, v in HC17_SERIES.items()]
+    values += [("370406", 2020, code, v) for code, v in DISTRICT_2020.items()]
+    values += [(r, 2022, code, v) for r, vals in EQUAL_2022.items() for code, v in vals.items()]
     values += [("150200", y, "HC34", v) for y, v in HC34_SERIES.items()]
     con.execute("create table marts.fct_indicator_value (region_code varchar, year integer, indicator_code varchar, value double)")
     con.executemany("insert into marts.fct_indicator_value values (?, ?, ?, ?)", values)
@@ -180,7 +191,7 @@ def test_weights_sum_to_one_every_year(evaluated):
     sums = evaluated.execute(
         "select year, sum(entropy_weight), sum(expert_weight), sum(combined_weight) "
         "from marts.fct_indicator_weight group by year order by year").fetchall()
-    assert [s[0] for s in sums] == [2020, 2021]
+    assert [s[0] for s in sums] == [2020, 2021, 2022]
     for _, entropy, expert, combined in sums:
         assert (entropy, expert, combined) == pytest.approx((1.0, 1.0, 1.0), abs=1e-12)
 
@@ -195,8 +206,10 @@ def test_index_matches_the_worked_example_and_ranks_within_the_group(evaluated):
     assert rows["150300"][0] == pytest.approx(100.0, abs=1e-9)
     assert rows["150500"][0] == pytest.approx(16.4582, abs=1e-3)
     assert rows["150200"][1] == pytest.approx(100 * 2 / 12, abs=1e-9)  # HC01 (80−78)/(90−78)
-    assert {code: r[2] for code, r in rows.items()} == {"150300": 1, "150200": 2, "150500": 3, "150400": 4}
-    assert {r[3] for r in rows.values()} == {"西部·地级及以上市"}
+    # the district 370406 is in the table but not ranked (its own test below)
+    assert {code: r[2] for code, r in rows.items()} == {"150300": 1, "150200": 2, "150500": 3, "150400": 4,
+                                                        "370406": None}
+    assert {r[3] for code, r in rows.items() if code != "370406"} == {"西部·地级及以上市"}
 
 
 def test_better_on_every_indicator_ranks_higher_and_direction_is_respected(evaluated):
@@ -216,11 +229,39 @@ def test_a_missing_indicator_is_reweighted_not_counted_as_zero(evaluated):
     hc38_weight = evaluated.execute(
         "select combined_weight from marts.fct_indicator_weight where year = 2021 and indicator_code = 'HC38'").fetchone()[0]
     # R is best on HC01 and HC30 (score 100 each) and has no HC38: the index over what exists is 100;
-    # had the missing HC38 counted as 0 it would be 100 × (1 − w_HC38).
+    # had the missing HC38 counted as 0 it would be 100 × (1 − w_HC38). Coverage is the share of the
+    # scored system's expert weights present: (0.3 + 0.4) / (0.3 + 0.4 + 0.3) = 0.7.
     assert index == pytest.approx(100.0)
     assert n_indicators == 2
-    assert coverage == pytest.approx(1 - hc38_weight)
+    assert coverage == pytest.approx(0.7)
     assert 0 < hc38_weight < 1
+
+
+def test_a_district_is_scored_against_the_cities_but_not_ranked(evaluated):
+    index, ranked, reason, rank, env = evaluated.execute(
+        "select healthy_city_index, is_rankable, not_ranked_reason, rank_in_group, index_healthy_environment "
+        "from marts.fct_healthy_city_index where year = 2020 and region_code = '370406'").fetchone()
+    # Benchmarks come from the four cities only (the worked example's numbers are unchanged above).
+    # HC01 95 > max 90 → clipped to 100; HC30 (6 − 3.5)/(6 − 3) = 83.33; HC38 (25 − 20)/(30 − 20) = 50.
+    # Index = 0.356962 × 100 + 0.302279 × 83.333 + 0.340759 × 50 = 77.924.
+    assert env == pytest.approx(100.0)
+    assert index == pytest.approx(77.924, abs=1e-3)
+    assert (ranked, rank) == (False, None)
+    assert reason.startswith("非国家评价单元")
+
+
+def test_an_indicator_without_information_gives_no_points_and_low_coverage_is_not_ranked(evaluated):
+    weights = {r[0]: r[1:] for r in evaluated.execute(
+        "select indicator_code, is_informative, combined_weight from marts.fct_indicator_weight where year = 2022").fetchall()}
+    assert weights["HC01"] == (False, 0.0)  # both cities at 80: nobody gets points for it
+    assert weights["HC30"] == (True, 1.0)
+    rows = {r[0]: r[1:] for r in evaluated.execute(
+        "select region_code, healthy_city_index, n_indicators, weight_coverage, is_rankable, rank_in_group, "
+        "is_above_pass_mark from marts.fct_healthy_city_index where year = 2022").fetchall()}
+    # 包头 is best on HC30 alone: 100 points from one indicator carrying 0.4 of the system: not ranked,
+    # and no pass mark (the national method defines none).
+    assert rows["150200"] == (pytest.approx(100.0), 1, pytest.approx(0.4), False, None, None)
+    assert rows["150400"][0] == pytest.approx(0.0)
 
 
 def test_attainment_statuses_gaps_and_projection(evaluated):
@@ -291,6 +332,43 @@ def test_directional_targets_are_judged_on_the_trend(evaluated):
     assert rows["F_DECREASE_2030"] == ("off track", 2024, 190.0, False, 2020, 2024)
 
 
+def test_a_closed_round_is_reproduced_byte_for_byte_after_a_region_is_added(tmp_path, dbt_manifest):
+    database = tmp_path / settings.WAREHOUSE_FILE_NAME
+    _write_parents(database)
+    env = {**os.environ, "HCW_WAREHOUSE": str(database), "DBT_TARGET_PATH": str(tmp_path / "dbt_target")}
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    command = [dbt, "run", "--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir",
+               str(settings.DBT_PROJECT_DIR), "--select", *EVALUATION_MODELS, "--vars", "{evaluation_year: 2026}"]
+    query = "select * from marts.fct_healthy_city_index where year = {} order by region_code"
+
+    def run_and_read(year: int) -> list[tuple]:
+        proc = subprocess.run(command, env=env, capture_output=True, text=True, cwd=settings.DBT_PROJECT_DIR)
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        with duckdb.connect(str(database), read_only=True) as con:
+            return con.execute(query.format(year)).fetchall()
+
+    closed_before, open_before = run_and_read(2020), run_and_read(2021)
+    # A new city reports 2020 and 2021 values better than everyone's.
+    with duckdb.connect(str(database)) as con:
+        con.executemany("insert into marts.fct_indicator_value values ('150600', ?, ?, ?)",
+                        [(2020, "HC01", 99.0), (2020, "HC30", 1.0), (2020, "HC38", 40.0),
+                         (2021, "HC01", 99.0), (2021, "HC30", 1.0), (2021, "HC38", 40.0)])
+    closed_after = run_and_read(2020)
+    open_after = run_and_read(2021)
+    # The closed round keeps every stored row exactly; the newcomer is scored on the frozen benchmarks
+    # (HC01 99 > 90 → 100, HC30 1 < 3 → 100, HC38 40 > 30 → 100) and not ranked.
+    assert [r for r in closed_after if r[0] != "150600"] == closed_before
+    newcomer = next(r for r in closed_after if r[0] == "150600")
+    with duckdb.connect(str(database), read_only=True) as con:
+        columns = [c[0] for c in con.execute("describe marts.fct_healthy_city_index").fetchall()]
+    row = dict(zip(columns, newcomer))
+    assert row["healthy_city_index"] == pytest.approx(100.0)
+    assert (row["is_added_after_round_closed"], row["is_rankable"], row["rank_in_group"]) == (True, False, None)
+    # The open round is recomputed: the newcomer moves the benchmarks and takes rank 1.
+    assert open_after != open_before
+    assert dict(zip(columns, next(r for r in open_after if r[0] == "150600")))["rank_in_group"] == 1
+
+
 def test_dbt_docs_generate_works_offline_with_bilingual_column_docs(warehouse, tmp_path):
     import json
 
@@ -309,7 +387,8 @@ def test_dbt_docs_generate_works_offline_with_bilingual_column_docs(warehouse, t
     columns = manifest["nodes"]["model.healthy_city.fct_target_attainment"]["columns"]
     assert columns["status"]["description"].startswith("状态 / met 达成")
     # every column of the evaluation marts has a zh / en description
-    for model in ("fct_target_attainment", "fct_healthy_city_index", "fct_indicator_weight"):
+    for model in ("fct_target_attainment", "fct_healthy_city_index", "fct_indicator_weight",
+                  "fct_index_round_parameters", "fct_indicator_value_rollup"):
         node = manifest["nodes"][f"model.healthy_city.{model}"]
         documented = {name for name, col in node["columns"].items() if " / " in col["description"]}
         built = {c.lower() for c in catalog["nodes"][f"model.healthy_city.{model}"]["columns"]}
