@@ -369,6 +369,26 @@ def test_a_closed_round_is_reproduced_byte_for_byte_after_a_region_is_added(tmp_
     assert dict(zip(columns, next(r for r in open_after if r[0] == "150600")))["rank_in_group"] == 1
 
 
+def test_base_year_benchmarks_move_a_score_only_when_its_value_moves(tmp_path, dbt_manifest):
+    database = tmp_path / settings.WAREHOUSE_FILE_NAME
+    _write_parents(database)
+    env = {**os.environ, "HCW_WAREHOUSE": str(database), "DBT_TARGET_PATH": str(tmp_path / "dbt_target")}
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    proc = subprocess.run(
+        [dbt, "run", "--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROJECT_DIR),
+         "--select", *EVALUATION_MODELS, "--vars", "{evaluation_year: 2026, index_benchmark_year: 2020}"],
+        env=env, capture_output=True, text=True, cwd=settings.DBT_PROJECT_DIR)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    with duckdb.connect(str(database), read_only=True) as con:
+        bounds = con.execute("select min_value, max_value, benchmark_year from marts.fct_indicator_weight "
+                             "where year = 2021 and indicator_code = 'HC01'").fetchone()
+        score = con.execute("select 100 * normalised_value from intermediate.int_indicator_scores "
+                            "where year = 2021 and region_code = '150200' and indicator_code = 'HC01'").fetchone()[0]
+    # 2021 is scored on 2020's HC01 range 78-90 (not 2021's own 70-90): P's 85 → (85 − 78) / (90 − 78) = 58.33.
+    assert bounds == (78.0, 90.0, 2020)
+    assert score == pytest.approx(700 / 12)
+
+
 def test_dbt_docs_generate_works_offline_with_bilingual_column_docs(warehouse, tmp_path):
     import json
 
