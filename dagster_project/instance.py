@@ -56,6 +56,9 @@ def instance_config(home: Path) -> dict:
             "password": {"env": "HCW_DAGSTER_PG_PASSWORD"},
             "db_name": {"env": "HCW_DAGSTER_PG_DB"},
             "port": int(os.environ.get("HCW_DAGSTER_PG_PORT") or 5432),
+            # SQLAlchemy 2.1 maps plain postgresql:// to psycopg 3, on which dagster-postgres's
+            # NOTIFY statement fails; it is written for psycopg2 (installed with it).
+            "scheme": "postgresql+psycopg2",
         }}}
     return config
 
