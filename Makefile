@@ -20,7 +20,7 @@ prepare: $(STAMP)
 	$(BIN)/python -m dagster_project.dbt_project
 
 run: $(STAMP)
-	$(BIN)/python -m dagster_project.run
+	$(BIN)/python -m dagster_project.run $(ARGS)
 
 test: $(STAMP) postgres-install
 	$(BIN)/python -m pytest
