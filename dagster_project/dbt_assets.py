@@ -7,6 +7,7 @@ overrides it.
 """
 
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -62,6 +63,19 @@ class HealthyCityTranslator(DagsterDbtTranslator):
 TRANSLATOR = HealthyCityTranslator(settings=DagsterDbtTranslatorSettings(enable_code_references=False))
 
 
+class EvaluationSettings(dg.Config):
+    """评价参数 Evaluation settings, as run config of the dbt step (Launchpad: ops →
+    healthy_city_dbt_assets → config); each is passed to dbt as a var (docs/evaluation.md).
+    Unset: dbt's defaults (evaluation year = the current year, α = 0.5, minimum coverage 0.8)."""
+
+    evaluation_year: int | None = None
+    index_alpha: float | None = None
+    index_min_coverage: float | None = None
+
+    def dbt_vars(self) -> dict:
+        return {name: value for name, value in self.model_dump().items() if value is not None}
+
+
 def dbt_resource() -> DbtCliResource:
     # The venv's dbt, found next to the running interpreter (the venv may not be on PATH).
     return DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt")))
@@ -78,7 +92,10 @@ def _prune_run_targets() -> None:
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, name="healthy_city_dbt_assets",
             dagster_dbt_translator=TRANSLATOR)
-def healthy_city_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def healthy_city_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: EvaluationSettings):
     settings.export_warehouse_env()
-    yield from dbt.cli(["build"], context=context).stream()
+    args = ["build"]
+    if config.dbt_vars():
+        args += ["--vars", json.dumps(config.dbt_vars())]
+    yield from dbt.cli(args, context=context).stream()
     _prune_run_targets()
