@@ -11,8 +11,8 @@ and `make run` write: the run queue with one writer at a time, storage, logs.
   otherwise SQLite files under DAGSTER_HOME.
 - Compute logs (each step's stdout/stderr) under DAGSTER_HOME/compute_logs.
 
-A dagster.yaml that does not start with our marker line was written by an operator and is
-left alone.
+A dagster.yaml that does not start with our marker line (and is not the two-line file earlier
+versions wrote) was written by an operator and is left alone.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ import yaml
 from dagster_project import settings
 
 MARKER = "# Written by dagster_project/instance.py"
+# What `make dev` and `make run` wrote before this module existed: replaced, it is ours too.
+EARLIER_GENERATED = "telemetry:\n  enabled: false\n"
 WRITER_TAG = "hcw/warehouse-writer"
 WRITER_TAGS = {WRITER_TAG: "warehouse"}
 PG_ENV = ("HCW_DAGSTER_PG_HOST", "HCW_DAGSTER_PG_USER", "HCW_DAGSTER_PG_PASSWORD", "HCW_DAGSTER_PG_DB",
@@ -67,8 +69,10 @@ def write_instance_config(home: Path | None = None) -> Path:
     home = home or dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     path = home / "dagster.yaml"
-    if path.exists() and not path.read_text(encoding="utf-8").startswith(MARKER):
-        return path
+    if path.exists():
+        text = path.read_text(encoding="utf-8")
+        if not text.startswith(MARKER) and text != EARLIER_GENERATED:
+            return path
     storage = "PostgreSQL (HCW_DAGSTER_PG_*)" if uses_postgres() else "SQLite under DAGSTER_HOME"
     text = (f"{MARKER} (make dev / make serve / make run); edit that file,\n"
             f"# or delete this line to keep your own changes. Storage: {storage}.\n"

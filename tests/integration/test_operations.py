@@ -144,10 +144,15 @@ def test_instance_config_queues_runs_one_writer_at_a_time(tmp_path, monkeypatch)
         queue = instance.get_concurrency_config().run_queue_config
         assert queue.max_concurrent_runs == 1
         assert queue.tag_concurrency_limits == [{"key": "hcw/warehouse-writer", "limit": 1}]
-    # An operator's own dagster.yaml (no marker line) is left alone.
+    # An operator's own dagster.yaml (no marker line) is left alone ...
+    own = "telemetry:\n  enabled: false\nrun_monitoring:\n  enabled: true\n"
+    path.write_text(own)
+    write_instance_config(tmp_path)
+    assert path.read_text() == own
+    # ... but the two-line file earlier versions of `make dev` wrote is upgraded to the queue.
     path.write_text("telemetry:\n  enabled: false\n")
     write_instance_config(tmp_path)
-    assert path.read_text() == "telemetry:\n  enabled: false\n"
+    assert "QueuedRunCoordinator" in path.read_text()
 
 
 def test_every_job_and_sensor_run_carries_the_writer_tag(defs):
