@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test dev install prepare clean postgres-install postgres
+.PHONY: run test dev serve install prepare clean postgres-install postgres lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -20,7 +20,7 @@ prepare: $(STAMP)
 	$(BIN)/python -m dagster_project.dbt_project
 
 run: $(STAMP)
-	$(BIN)/python -m dagster_project.run
+	$(BIN)/python -m dagster_project.run $(ARGS)
 
 test: $(STAMP) postgres-install
 	$(BIN)/python -m pytest
@@ -40,10 +40,20 @@ postgres-install:
 postgres: $(STAMP)
 	$(BIN)/python -m dagster_project.postgres
 
+# Development: UI + daemon in one `dagster dev` (reloads code). dagster.yaml: run queue, one writer.
 dev: prepare
-	@mkdir -p $(DAGSTER_HOME)
-	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/python -m dagster_project.instance
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+# Production: dagster-webserver and dagster-daemon as two processes; SIGTERM stops both.
+# PostgreSQL instance storage with HCW_DAGSTER_PG_*; logs in HCW_LOG_DIR. See docs/operations.md.
+serve: $(STAMP)
+	$(BIN)/python -m dagster_project.serve
+
+# Re-pin every installed package (after changing pyproject.toml): requirements.lock.
+lock: $(STAMP)
+	{ echo "# Exact versions make install installs (pip constraints). Regenerate: make lock"; \
+	  $(BIN)/pip freeze --exclude-editable --exclude healthy-city-warehouse | LC_ALL=C sort; } > requirements.lock
 
 clean:
 	rm -rf warehouse landing .dagster_home dbt/target dbt/logs

@@ -1,29 +1,72 @@
 """`make run`: materialize every asset on the bundled data, then print a short summary.
 
-    python -m dagster_project.run            # everything (the nightly job, in this process)
+    python -m dagster_project.run                                   # everything (the nightly job)
+    python -m dagster_project.run --select 'key:raw/pension_beds+'  # one feed and what depends on it
+
+One writer at a time: the run first takes the warehouse writer lock (writer_lock.py). If another
+run holds it, this one waits up to HCW_WRITER_LOCK_WAIT_SECONDS (default 600) and then exits with
+code 75, naming the run that holds the warehouse.
+
+Alerts do not depend on the Dagster daemon: after the run, this process evaluates it exactly as
+the alert sensors would (alerts/sensors.py). The incident store makes the sensor's later look at
+the same run send nothing twice.
 """
 
 from __future__ import annotations
 
-import os
+import argparse
 import sys
 import time
+import uuid
 
 from dagster_project import settings
+from dagster_project.writer_lock import EXIT_CODE_BUSY, WarehouseBusy, describe_holder, lock_path, warehouse_writer
+
+LAUNCHED_BY = "make run"
 
 
-def _dagster_home() -> None:
-    home = os.environ.setdefault("DAGSTER_HOME", str(settings.PROJECT_ROOT / ".dagster_home"))
-    os.makedirs(home, exist_ok=True)
-    cfg = os.path.join(home, "dagster.yaml")
-    if not os.path.exists(cfg):
-        with open(cfg, "w") as fh:
-            fh.write("telemetry:\n  enabled: false\n")
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m dagster_project.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--select", help="Dagster asset selection, e.g. 'key:raw/pension_beds+' (default: every asset)")
+    parser.add_argument("--no-alerts", action="store_true", help="do not evaluate alerts after the run")
+    return parser.parse_args(argv)
 
 
-def main() -> int:
-    _dagster_home()
+def _alert(instance, run_id: str, result) -> None:
+    from dagster_project.alerts.sensors import evaluate_run
+
+    run = instance.get_run_by_id(run_id)
+    failure = result.get_run_failure_event() if not result.success else None
+    try:
+        sent = evaluate_run(instance, run, not result.success, failure.message if failure else None)
+    except Exception as exc:  # noqa: BLE001 - an alerting bug must not hide the run's own outcome
+        print(f"alerts: evaluation failed ({type(exc).__name__}: {exc}); the alert sensor will retry", file=sys.stderr)
+        return
+    if sent:
+        print(f"alerts 告警: {len(sent)} message(s) sent: " + "; ".join(m.subject for m in sent))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     settings.export_warehouse_env()
+    run_id = str(uuid.uuid4())
+
+    def waiting(holder: dict) -> None:
+        print(f"waiting for the warehouse 等待仓库: it is being written by {describe_holder(holder)} "
+              f"(lock {lock_path()})", flush=True)
+
+    try:
+        with warehouse_writer(run_id, LAUNCHED_BY, on_wait=waiting):
+            return _run(args, run_id)
+    except WarehouseBusy as busy:
+        print(f"make run refused 拒绝运行: {busy}", file=sys.stderr)
+        return EXIT_CODE_BUSY
+
+
+def _run(args: argparse.Namespace, run_id: str) -> int:
+    from dagster_project.instance import WRITER_TAGS, write_instance_config
+
+    write_instance_config()
     from dagster_project.dbt_project import prepare
 
     prepare()
@@ -34,14 +77,24 @@ def main() -> int:
 
     started = time.monotonic()
     job = defs.resolve_job_def("nightly_materialization")
+    selection = None
+    if args.select:
+        selection = sorted(dg.AssetSelection.from_string(args.select).required_multi_asset_neighbors()
+                           .resolve(defs.resolve_asset_graph()),
+                           key=lambda k: k.to_user_string())
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
+            run_id=run_id,
+            asset_selection=selection,
+            tags={**WRITER_TAGS, "hcw/launched_by": LAUNCHED_BY},
             # The step-by-step DEBUG log is in the Dagster UI; the terminal gets warnings and the summary.
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         )
-    print_summary(result, time.monotonic() - started)
+        print_summary(result, time.monotonic() - started)
+        if not args.no_alerts:
+            _alert(instance, run_id, result)
     return 0 if result.success else 1
 
 

@@ -2,10 +2,13 @@
 
 import dagster as dg
 
+from dagster_project.instance import WRITER_TAGS
+
 nightly_job = dg.define_asset_job(
     name="nightly_materialization",
     selection=dg.AssetSelection.all(),
     description="Materialize every feed, reference table, dbt model and check (全量夜间运行).",
+    tags=WRITER_TAGS,  # the run queue lets one run with this tag write at a time (instance.py)
 )
 
 nightly_schedule = dg.ScheduleDefinition(

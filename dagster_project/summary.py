@@ -8,6 +8,7 @@ import duckdb
 import dagster as dg
 
 from dagster_project import settings
+from dagster_project.alerts.messages import error_text
 from dagster_project.feeds.config import load_feed_configs
 
 
@@ -20,13 +21,49 @@ def check_results(result: dg.ExecuteInProcessResult) -> list[tuple[str, str, boo
     return rows
 
 
+def failure_causes(result: dg.ExecuteInProcessResult, max_lines: int = 6) -> list[str]:
+    """Why a run failed, for the terminal: each failed step with its error, each failed ERROR check
+    with its failing rules, or the run's own failure message when no step failed."""
+    lines: list[str] = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            data = event.event_specific_data
+            error = error_text(data.error) if data is not None and data.error else (event.message or "")
+            if "DagsterAssetCheckFailedError" in error:
+                continue  # the failed check itself is listed below with its rules
+            text = error.splitlines()
+            lines.append(f"  step {event.step_key} failed: {text[0] if text else ''}")
+            lines += [f"    {t}" for t in text[1:max_lines]]
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            ev = event.event_specific_data
+            if ev.passed or ev.severity.value != "ERROR":
+                continue
+            lines.append(f"  check {ev.asset_key.to_user_string()} · {ev.check_name} failed (ERROR, blocks what is downstream):")
+            failures = ev.metadata.get("failures")
+            for f in (list(failures.value) if failures is not None else [])[:max_lines]:
+                values = ", ".join(str(v.get("value")) for v in (f.get("failing_values") or [])[:3])
+                lines.append(f"    {f.get('expectation')}({', '.join(f.get('columns') or [])}): "
+                             f"{f.get('unexpected_count')} row(s)"
+                             + (f", values {values}" if values else "") + (f" — {f['notes']}" if f.get("notes") else ""))
+    if not lines:
+        failure = result.get_run_failure_event()
+        if failure is not None and failure.message:
+            lines.append(f"  {failure.message.strip()}")
+    return lines
+
+
 def print_summary(result: dg.ExecuteInProcessResult, seconds: float) -> None:
     db = settings.warehouse_path()
     print()
     print("=" * 72)
     print(f"健康城市数据仓库 Healthy City Warehouse — run {'succeeded' if result.success else 'FAILED'} "
           f"in {seconds:.1f} s")
+    print(f"Dagster run: {result.run_id}")
     print(f"warehouse: {db}")
+    if not result.success:
+        print("\nCause 失败原因:")
+        for line in failure_causes(result) or ["  (no failed step or check recorded; see the run in the Dagster UI)"]:
+            print(line)
     with duckdb.connect(str(db), read_only=True) as con:
         print("\nRows per feed (current / quarantined) 各数据源行数:")
         for cfg in load_feed_configs():

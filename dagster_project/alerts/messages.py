@@ -115,11 +115,64 @@ def check_incident_message(failure: CheckFailure, run_id: str, job_name: str, ru
     return Message(subject, "\n".join(body), payload)
 
 
-def run_incident_message(run_id: str, job_name: str, errors: list[str], report: str | None = None) -> Message:
-    subject = f"{PREFIX} 运行失败 / Run failed: {job_name} · {run_id[:8]}"
+def dbt_failures(message: str, limit: int = 5) -> list[str]:
+    """The failing dbt nodes and their messages, from the run_results.json beside the dbt.log a
+    DagsterDbtCliRuntimeError names (the error itself only says "exit code 1")."""
+    import re
+    from pathlib import Path
+
+    found = re.search(r"dbt debug log: (\S+)/dbt\.log", message)
+    results = Path(found.group(1)) / "run_results.json" if found else None
+    if results is None or not results.exists():
+        return []
+    try:
+        nodes = json.loads(results.read_text(encoding="utf-8")).get("results", [])
+    except (OSError, ValueError):
+        return []
+    bad = [n for n in nodes if n.get("status") in ("error", "fail", "runtime error")]
+    lines = [f"dbt {n['status']}: {n['unique_id']}: " + " ".join((n.get("message") or "").split())[:400]
+             for n in bad[:limit]]
+    if len(bad) > limit:
+        lines.append(f"… {len(bad) - limit} more dbt failure(s) in {results}")
+    return lines
+
+
+def error_text(error) -> str:
+    """The message of a Dagster SerializableErrorInfo, with the user's exception rather than
+    Dagster's wrapper ("Error occurred while executing op ..."), and dbt's failing nodes."""
+    if error is None:
+        return ""
+    while error.cause is not None and error.cls_name in ("DagsterExecutionStepExecutionError",
+                                                          "DagsterUserCodeExecutionError"):
+        error = error.cause
+    text = error.message.strip()
+    if error.cls_name == "DagsterDbtCliRuntimeError":
+        details = dbt_failures(text)
+        if details:
+            text = "\n".join([*details, text])
+    return text
+
+
+def what_label(what: str | None) -> str:
+    """'养老机构床位数 · raw/pension_beds' for a feed asset, else the asset or step as given."""
+    if not what:
+        return ""
+    feed = feed_label(what)
+    return f"{feed.split(' / ')[0]} · {what}" if feed else what
+
+
+def run_incident_message(run_id: str, job_name: str, errors: list[str], report: str | None = None,
+                         what: str | None = None) -> Message:
+    """A run that failed for a reason other than a failing ERROR check; `what` names the asset or
+    step that failed (the incident's key), None when the run failed before any step."""
+    label = what_label(what)
+    subject = f"{PREFIX} 运行失败 / Run failed: {label + ' · ' if label else ''}{job_name} · {run_id[:8]}"
+    feed = feed_label(what or "")
     body = [
         "健康城市数据仓库告警 / Healthy City Warehouse alert", "",
         "事件 Incident: 运行失败（非数据校验原因）/ the run failed (not because of a data check)",
+        *([f"数据源 Feed: {feed}"] if feed else []),
+        *([f"失败的资产或步骤 Failed asset or step: {what}"] if what else []),
         f"作业 Job: {job_name}",
         f"运行 Dagster run: {run_id}",
         f"时间 Time: {_now_text()}", "",
@@ -127,7 +180,7 @@ def run_incident_message(run_id: str, job_name: str, errors: list[str], report: 
         *_footer(report),
     ]
     payload = {"event": "incident", "kind": "run", "severity": "ERROR", "job": job_name, "run_id": run_id,
-               "errors": errors[:MAX_RULES]}
+               "asset": what, "feed": feed or None, "errors": errors[:MAX_RULES]}
     return Message(subject, "\n".join(body), payload)
 
 
@@ -139,6 +192,10 @@ def recovery_message(kind: str, asset: str | None, check_name: str | None, job_n
                    f"{asset} · {check_name}")
         what = [*([f"数据源 Feed: {feed}"] if feed else []), f"资产 Asset: {asset}", f"校验 Check: {check_name}",
                 "本次运行中该校验已通过 / the check passed in this run"]
+    elif asset:
+        subject = f"{PREFIX} 已恢复 / Recovered: {what_label(asset)}"
+        what = [f"资产或步骤 Asset or step: {asset}", f"作业 Job: {job_name}",
+                "本次运行中该步骤已成功 / this step succeeded in this run"]
     else:
         subject = f"{PREFIX} 已恢复 / Recovered: {job_name}"
         what = [f"作业 Job: {job_name}", "本次运行成功 / this run succeeded"]

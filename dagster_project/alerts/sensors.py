@@ -22,7 +22,7 @@ from dagster import DagsterEventType
 from dagster_project.alerts.channels import AlertSettings, Message, deliver, log
 from dagster_project.alerts.incidents import incident_store
 from dagster_project.alerts.messages import (
-    CheckFailure, check_incident_message, recovery_message, run_incident_message,
+    CheckFailure, check_incident_message, error_text, recovery_message, run_incident_message,
 )
 
 
@@ -45,15 +45,41 @@ def check_outcomes(instance: dg.DagsterInstance, run_id: str) -> list[CheckOutco
     return outcomes
 
 
-def run_errors(instance: dg.DagsterInstance, run_id: str, failure_message: str | None) -> list[str]:
-    errors = []
+def step_labels(instance: dg.DagsterInstance, run_id: str) -> dict[str, str]:
+    """step key -> what it builds: the asset key when the step builds one asset (a feed), else
+    the step key (the dbt step builds every model)."""
+    planned: dict[str, list[str]] = {}
+    for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION_PLANNED):
+        event = entry.dagster_event
+        if event.step_key and event.asset_key:
+            planned.setdefault(event.step_key, []).append(event.asset_key.to_user_string())
+    return {step: keys[0] if len(keys) == 1 else step for step, keys in planned.items()}
+
+
+def step_outcomes(instance: dg.DagsterInstance, run_id: str) -> tuple[dict[str, str], set[str]]:
+    """({failed label: error text}, {succeeded labels}) for the run's steps."""
+    labels = step_labels(instance, run_id)
+    failed: dict[str, str] = {}
     for entry in instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE):
-        data = entry.dagster_event.event_specific_data
-        message = data.error.message.strip() if data and data.error else entry.dagster_event.message
-        errors.append(f"{entry.dagster_event.step_key}: {message}")
+        event = entry.dagster_event
+        data = event.event_specific_data
+        message = error_text(data.error) if data and data.error else event.message
+        failed[labels.get(event.step_key, event.step_key)] = f"{event.step_key}: {message}"
+    succeeded = {labels.get(e.dagster_event.step_key, e.dagster_event.step_key)
+                 for e in instance.all_logs(run_id, of_type=DagsterEventType.STEP_SUCCESS)}
+    return failed, succeeded
+
+
+def run_errors(instance: dg.DagsterInstance, run_id: str, failure_message: str | None) -> list[str]:
+    errors = list(step_outcomes(instance, run_id)[0].values())
     if not errors and failure_message:
         errors.append(failure_message)
     return errors
+
+
+def incident_key(label: str) -> str:
+    """`asset:raw/pension_beds` for a feed's step, `step:<step key>` for the dbt step."""
+    return f"asset:{label}" if "/" in label else f"step:{label}"
 
 
 def _report_location() -> str | None:
@@ -87,17 +113,32 @@ def evaluate_run(instance: dg.DagsterInstance, run: dg.DagsterRun, run_failed: b
                 if closed and closed.notified_at:
                     to_send.append((None, recovery_message("check", o.asset, o.check_name, job, run_id, closed.opened_run_id)))
 
-        run_key = f"run:{job}"
-        # A run stopped by a blocking ERROR check is fully described by that check's incident.
-        explained_by_checks = any(not o.passed and o.severity == "ERROR" for o in outcomes)
-        if run_failed and not explained_by_checks:
-            incident = store.open_or_touch(run_key, "run", None, None, run_id)
+        # Run incidents are keyed by what failed (the feed's asset, the dbt step), never by job:
+        # a failed landing run of one feed must not hide a later failure of another.
+        # A step stopped by a blocking ERROR check is fully described by that check's incident.
+        failed_checks = {o.asset for o in outcomes if not o.passed and o.severity == "ERROR"}
+        failed_steps, succeeded_steps = step_outcomes(instance, run_id)
+        for label, error in sorted(failed_steps.items()):
+            if "DagsterAssetCheckFailedError" in error or label in failed_checks:
+                continue
+            key = incident_key(label)
+            incident = store.open_or_touch(key, "run", label, None, run_id)
             if incident.notified_at is None:
-                to_send.append((run_key, run_incident_message(run_id, job, run_errors(instance, run_id, failure_message), report)))
-        elif not run_failed:
-            closed = store.close(run_key, run_id)
+                to_send.append((key, run_incident_message(run_id, job, [error], report, what=label)))
+        if run_failed and not failed_steps and not failed_checks:
+            # Failed before or outside any step (e.g. the warehouse was held by another writer).
+            key = "run:before-steps"
+            incident = store.open_or_touch(key, "run", None, None, run_id)
+            if incident.notified_at is None:
+                to_send.append((key, run_incident_message(run_id, job, run_errors(instance, run_id, failure_message),
+                                                          report)))
+        recovered = [incident_key(label) for label in sorted(succeeded_steps - set(failed_steps))]
+        if not run_failed:
+            recovered += ["run:before-steps", f"run:{job}"]  # run:<job>: incidents kept by older versions
+        for key in recovered:
+            closed = store.close(key, run_id)
             if closed and closed.notified_at:
-                to_send.append((None, recovery_message("run", None, None, job, run_id, closed.opened_run_id)))
+                to_send.append((None, recovery_message("run", closed.asset, None, job, run_id, closed.opened_run_id)))
 
         sent = []
         for key, message in to_send:

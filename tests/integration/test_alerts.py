@@ -187,8 +187,9 @@ def test_unreachable_smtp_and_webhook_are_logged_and_the_sensor_carries_on(isola
     assert result.success is False
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert [e.split(" (")[0] for e in errors] == ["alert NOT delivered via email", "alert NOT delivered via webhook"]
-    assert all("运行失败 / Run failed: __ephemeral_asset_job__" in e for e in errors)
+    # The incident is named by what failed (the feed's asset), not by the job.
+    assert all("运行失败 / Run failed: broken_feed · raw/broken_feed · __ephemeral_asset_job__" in e for e in errors)
     # Nobody was told, so the incident stays open and un-notified: the next run tries again.
     with incident_store() as store:
-        incident = store.get("run:__ephemeral_asset_job__")
+        incident = store.get("asset:raw/broken_feed")
     assert incident is not None and incident.notified_at is None

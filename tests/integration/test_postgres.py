@@ -141,3 +141,19 @@ def test_analyst_role_reads_marts_and_cannot_write(postgres_build, warehouse):
         conn.rollback()
         with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
             conn.execute("select count(*) from raw.pension_beds")  # raw stays with the pipeline
+
+
+def test_postgres_analysts_see_table_and_column_comments(postgres_build):
+    """persist_docs (dbt/dbt_project.yml): dbt's descriptions become COMMENTs analysts see with \\d+."""
+    from tests.integration.test_dbt_docs import documented
+
+    description, columns = documented()
+    with _analyst_connection(postgres_build["pg"]) as conn:
+        table = conn.execute("select obj_description('marts.fct_indicator_value'::regclass, 'pg_class')").fetchone()[0]
+        comments = dict(conn.execute(
+            "select a.attname, col_description(a.attrelid, a.attnum) from pg_attribute a "
+            "where a.attrelid = 'marts.fct_indicator_value'::regclass and a.attnum > 0 and not a.attisdropped"
+        ).fetchall())
+    assert table.strip() == description
+    assert comments["region_code"] == "行政区划代码 / 6-digit region code"
+    assert {name: comments[name] for name in columns} == columns

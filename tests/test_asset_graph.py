@@ -1,0 +1,57 @@
+"""Snapshot of the asset graph: every asset's group and owners, and every check's asset.
+
+A changed graph fails this test on purpose: look at the difference, and if it is intended,
+rewrite the snapshot with
+
+    HCW_UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/test_asset_graph.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
+DBT_LAYERS = {"staging", "intermediate", "marts", "evaluation", "reference"}
+
+
+def graph_snapshot(defs) -> dict:
+    graph = defs.resolve_asset_graph()
+    assets = {}
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        assets[key.to_user_string()] = {"group": node.group_name, "owners": sorted(node.owners)}
+    checks = sorted(f"{k.asset_key.to_user_string()}:{k.name}" for k in graph.asset_check_keys)
+    return {"assets": assets, "checks": checks}
+
+
+def test_asset_graph_matches_the_snapshot(defs):
+    current = graph_snapshot(defs)
+    if os.environ.get("HCW_UPDATE_SNAPSHOTS"):
+        SNAPSHOT.write_text(json.dumps(current, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    expected = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    assert current["assets"] == expected["assets"]
+    assert current["checks"] == expected["checks"]
+
+
+def test_dbt_models_are_grouped_by_layer_with_owners_and_chinese_descriptions(defs):
+    graph = defs.resolve_asset_graph()
+    groups = {}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        groups.setdefault(node.group_name, set()).add(key.to_user_string())
+    assert "default" not in groups
+    assert DBT_LAYERS <= set(groups)
+    assert all(k.startswith("staging/stg_") for k in groups["staging"])
+    assert all(k.startswith("intermediate/int_") for k in groups["intermediate"])
+    assert {"marts/fct_target_attainment", "marts/fct_healthy_city_index", "marts/fct_indicator_weight"} <= groups["evaluation"]
+    assert {"marts/fct_indicator_value", "marts/dim_region"} <= groups["marts"]
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.group_name in DBT_LAYERS:
+            assert node.owners, key
+            spec_description = node.description or ""
+            assert spec_description.startswith("【"), (key, spec_description)
+    fct = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == "marts/fct_indicator_value"))
+    assert fct.description.startswith("【集市层 marts】")
