@@ -163,6 +163,7 @@ def landing_check(items: list[Unclaimed], claimed: int, run_id: str | None) -> d
         from dagster_project.quality import report, store
 
         database = settings.warehouse_path()
+        database.parent.mkdir(parents=True, exist_ok=True)  # this asset may run before any feed
         store.record_item_check(
             database, run_id, LANDING_CHECK_NAME, LANDING_ASSET_KEY.to_user_string(), str(settings.landing_dir()),
             "landing", "WARN",
