@@ -20,7 +20,8 @@ from dagster_project.feeds.landing import Unclaimed, claimed_files, unclaimed_fi
 from dagster_project.feeds.loader import FileOutcome, ensure_tables, feed_files, load_files
 
 MAX_PROBLEMS_IN_METADATA = 50
-# Outcomes that fail the feed's files check (ERROR); "loaded" and "duplicate" pass.
+# Outcomes that pass the feed's files check; any other fails it (ERROR), with the note below.
+ACCEPTED_STATUSES = ("loaded", "duplicate")
 FAILED_STATUSES = {
     "rejected": "文件被拒收，未加载 / file rejected, nothing loaded from it",
     "conflict": "与同一运行中的另一文件冲突，两者的值均未生效 / conflicts with another file of this run; "
@@ -29,6 +30,14 @@ FAILED_STATUSES = {
 KEPT_LAST_GOOD = ("该数据源沿用上次成功加载的数据，其他数据源照常更新发布 / this feed keeps its last good rows; "
                   "every other feed is still built and published")
 LANDING_ASSET_KEY = dg.AssetKey(["landing", "inventory"])
+
+
+def _not_accepted(outcome: FileOutcome) -> bool:
+    return outcome.status not in ACCEPTED_STATUSES
+
+
+def _note(outcome: FileOutcome) -> str:
+    return FAILED_STATUSES.get(outcome.status, f"文件未被接收（{outcome.status}）/ file not accepted ({outcome.status})")
 LANDING_CHECK_NAME = "landing_files_claimed"
 NOT_CLAIMED = "落地目录中的文件没有数据源读取 / no feed reads this file"
 
@@ -45,14 +54,14 @@ def file_failures(outcomes: list[FileOutcome]) -> list[dict]:
     """The check's `failures` metadata (the shape alerts/messages.py renders): one rule per file."""
     return [{
         "expectation": "file_is_accepted", "columns": ["file"], "severity": "ERROR",
-        "notes": f"{FAILED_STATUSES[o.status]}；{KEPT_LAST_GOOD}", "unexpected_count": 1,
+        "notes": f"{_note(o)}；{KEPT_LAST_GOOD}", "unexpected_count": 1,
         "failing_values": [{"value": o.message, "rows": 1}],
         "failing_rows": [{"_source_file": o.file_name, "status": o.status, "sha256": o.sha256}],
-    } for o in outcomes if o.status in FAILED_STATUSES]
+    } for o in outcomes if _not_accepted(o)]
 
 
 def files_check(cfg: FeedConfig, outcomes: list[FileOutcome], run_id: str | None) -> dg.AssetCheckResult:
-    failing = [o for o in outcomes if o.status in FAILED_STATUSES]
+    failing = [o for o in outcomes if _not_accepted(o)]
     summary = [f"{o.file_name}: {o.status}: {o.message}" for o in failing]
     if run_id:
         from dagster_project.quality import report, store
@@ -60,7 +69,7 @@ def files_check(cfg: FeedConfig, outcomes: list[FileOutcome], run_id: str | None
         database = settings.warehouse_path()
         store.record_item_check(
             database, run_id, files_check_name(cfg), f"raw/{cfg.name}", "raw._loads", "files", "ERROR",
-            [{"expectation": "file_is_accepted", "columns": "file", "notes": FAILED_STATUSES[o.status],
+            [{"expectation": "file_is_accepted", "columns": "file", "notes": _note(o),
               "source_file": o.file_name, "row_key": o.status, "value": o.message} for o in failing],
             len(outcomes), "\n".join(f"[ERROR] {s}" for s in summary))
         report.write_report(database, run_id)
@@ -91,11 +100,11 @@ def ingest(cfg: FeedConfig, context: dg.AssetExecutionContext | None = None) -> 
             "select count(distinct (load_id, row_number)) from raw._quarantine where feed = ?", [cfg.name]).fetchone()[0]
     if context:
         for o in outcomes:
-            log = context.log.error if o.status in FAILED_STATUSES else context.log.info
+            log = context.log.error if _not_accepted(o) else context.log.info
             log(f"{cfg.name}: {o.file_name}: {o.status} ({o.rows_loaded} rows, {o.rows_quarantined} quarantined)"
-                + (f": {o.message}" if o.status in FAILED_STATUSES else ""))
+                + (f": {o.message}" if _not_accepted(o) else ""))
 
-    failing = [o for o in outcomes if o.status in FAILED_STATUSES]
+    failing = [o for o in outcomes if _not_accepted(o)]
     problems = [p for o in outcomes for p in o.problems]
     unclaimed = unclaimed_in_feed_folder(settings.landing_dir(), cfg)
     metadata = {

@@ -177,3 +177,23 @@ def test_the_report_and_the_run_list_the_rejected_and_unread_files(second_night)
     feed = result.asset_materializations_for_node("raw__healthcare_resources")[0].metadata
     assert feed["landing_files_not_read"].value == 1
     assert "healthcare_resources/healthcare_resources_2025.CSV" in feed["landing_files_not_read_list"].value
+
+
+def test_conflicting_files_fail_the_check_like_a_rejected_one_and_accepted_ones_pass():
+    from dagster_project.feeds.assets import files_check
+    from dagster_project.feeds.config import load_feed_configs
+    from dagster_project.feeds.loader import FileOutcome
+
+    cfg = next(c for c in load_feed_configs() if c.name == "pension_beds")
+    conflict = "a.csv and b.csv both give 150200 2024 (27100 and 99999): neither is current"
+    outcomes = [FileOutcome("ok.csv", "loaded", "1" * 64), FileOutcome("old.csv", "duplicate", "2" * 64),
+                FileOutcome("a.csv", "conflict", "3" * 64, message=conflict),
+                FileOutcome("b.csv", "conflict", "4" * 64, message=conflict)]
+    result = files_check(cfg, outcomes, run_id=None)
+    assert (result.check_name, result.passed, result.severity) == (
+        "raw_pension_beds_files_accepted", False, dg.AssetCheckSeverity.ERROR)
+    assert result.metadata["failed_summary"].value == f"- a.csv: conflict: {conflict}\n- b.csv: conflict: {conflict}"
+    assert [(f["failing_rows"][0]["_source_file"], f["notes"].split("；")[0]) for f in result.metadata["failures"].value] == [
+        ("a.csv", "与同一运行中的另一文件冲突，两者的值均未生效 / conflicts with another file of this run; neither value is current"),
+        ("b.csv", "与同一运行中的另一文件冲突，两者的值均未生效 / conflicts with another file of this run; neither value is current")]
+    assert files_check(cfg, outcomes[:2], run_id=None).passed is True
