@@ -28,6 +28,7 @@ class CheckFailure:
     severity: str                # "ERROR" | "WARN"
     failures: list[dict[str, Any]] = field(default_factory=list)  # the check's metadata "failures"
     description: str = ""
+    blocking: bool = True        # False: an ERROR that does not stop the marts (raw_<feed>_files_accepted)
 
 
 def feed_label(asset: str) -> str:
@@ -95,7 +96,9 @@ def check_incident_message(failure: CheckFailure, run_id: str, job_name: str, ru
     what_zh, what_en = ("错误", "ERROR") if failure.severity == "ERROR" else ("警告", "WARN")
     subject = (f"{PREFIX} 数据校验失败（{what_zh}）/ Check failed ({what_en}): "
                f"{feed.split(' / ')[0] + ' · ' if feed else ''}{failure.asset} · {failure.check_name}")
-    effect = ("阻断下游数据集发布 / blocks the marts downstream" if failure.severity == "ERROR"
+    effect = ("阻断下游数据集发布 / blocks the marts downstream" if failure.severity == "ERROR" and failure.blocking
+              else "不阻断：其他数据源照常更新发布 / not blocking: everything else is still built and published"
+              if failure.severity == "ERROR"
               else "仅告警，下游照常发布 / alert only, the marts are still published")
     body = [
         "健康城市数据仓库告警 / Healthy City Warehouse alert", "",

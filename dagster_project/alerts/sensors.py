@@ -33,6 +33,7 @@ class CheckOutcome:
     passed: bool
     severity: str
     failures: list
+    blocking: bool = True
 
 
 def check_outcomes(instance: dg.DagsterInstance, run_id: str) -> list[CheckOutcome]:
@@ -41,7 +42,8 @@ def check_outcomes(instance: dg.DagsterInstance, run_id: str) -> list[CheckOutco
         ev = entry.dagster_event.event_specific_data
         failures = ev.metadata.get("failures")
         outcomes.append(CheckOutcome(ev.asset_key.to_user_string(), ev.check_name, bool(ev.passed),
-                                     ev.severity.value, list(failures.value) if failures is not None else []))
+                                     ev.severity.value, list(failures.value) if failures is not None else [],
+                                     ev.blocking is not False))
     return outcomes
 
 
@@ -107,7 +109,8 @@ def evaluate_run(instance: dg.DagsterInstance, run: dg.DagsterRun, run_failed: b
                 incident = store.open_or_touch(key, "check", o.asset, o.check_name, run_id)
                 if incident.notified_at is None:
                     to_send.append((key, check_incident_message(
-                        CheckFailure(o.asset, o.check_name, o.severity, o.failures), run_id, job, run_failed, report)))
+                        CheckFailure(o.asset, o.check_name, o.severity, o.failures, blocking=o.blocking),
+                        run_id, job, run_failed, report)))
             else:
                 closed = store.close(key, run_id)
                 if closed and closed.notified_at:

@@ -294,3 +294,10 @@ def feed_files(cfg: FeedConfig, sources_root: Path, landing_root: Path) -> list[
     bundled = sorted((sources_root / "data" / cfg.name).glob(cfg.file_pattern))
     landed = sorted((landing_root / cfg.name).glob(cfg.file_pattern)) if (landing_root / cfg.name).exists() else []
     return [p for p in bundled + landed if p.is_file()]
+
+
+def load_files(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, paths: list[Path], archive_root: Path,
+               regions: RegionIndex | None = None, now: dt.datetime | None = None) -> list[FileOutcome]:
+    """Load one run's files of a feed, in the given order; one outcome per file."""
+    regions = regions or load_region_index()
+    return [load_file(con, cfg, path, archive_root, regions, now) for path in paths]

@@ -10,6 +10,12 @@ Cursor: JSON {"<feed>/<file name>": [size, mtime_ns, sha256]}. A file is hashed 
 size or mtime changed, and a request is made only when its SHA-256 changed, so touching
 a file or a second tick requests nothing. A file modified less than `settle_seconds` ago
 may still be being copied: it is left for the next tick.
+
+Files no feed reads (feeds/landing.py: X.CSV or X.xlsx in a csv feed, a sub-folder, a misspelt
+feed folder) are not ignored: each new one is logged as a warning with its reason, and when the
+list changes the sensor requests a run of landing/inventory, whose WARN check names them in the
+report and the alerts (and passes again, with a recovery notice, once they are gone). The cursor
+keeps that list under "_unclaimed": {"<path under landing/>": [reason, mtime_ns]}.
 """
 
 from __future__ import annotations
@@ -23,17 +29,17 @@ import dagster as dg
 
 from dagster_project import settings
 from dagster_project.feeds.config import FeedConfig, load_feed_configs
+from dagster_project.feeds.assets import LANDING_ASSET_KEY
+from dagster_project.feeds.landing import claimed_files, unclaimed_files
 from dagster_project.feeds.loader import sha256_of
 
 SENSOR_NAME = "feed_landing_sensor"
 SETTLE_SECONDS = 10
+UNCLAIMED_KEY = "_unclaimed"
 
 
 def landing_files(cfg: FeedConfig):
-    folder = settings.landing_dir() / cfg.name
-    if not folder.is_dir():
-        return []
-    return [p for p in sorted(folder.glob(cfg.file_pattern)) if p.is_file()]
+    return claimed_files(settings.landing_dir(), cfg)
 
 
 def feed_job_name(feed: str) -> str:
@@ -102,6 +108,24 @@ def build_feed_sensor(configs: list[FeedConfig], settle_seconds: float = SETTLE_
                 tags={"feed": feed, "landing_files": ", ".join(name for name, _ in files)[:200]},
             ))
             context.log.info(f"{feed}: {len(files)} new or changed file(s): {[n for n, _ in files]}")
+        unclaimed_before = previous.get(UNCLAIMED_KEY, {})
+        unclaimed_now = {}
+        for item in unclaimed_files(settings.landing_dir(), configs):
+            mtime_ns = item.path.lstat().st_mtime_ns
+            if now - mtime_ns / 1e9 < settle_seconds and item.relative not in unclaimed_before:
+                continue  # maybe a copy in progress under a temporary name: next tick
+            unclaimed_now[item.relative] = [item.reason, mtime_ns]
+            if unclaimed_before.get(item.relative, [None])[0] != item.reason:
+                context.log.warning(f"landing/{item.relative}: no feed reads it: {item.reason}")
+        if {k: v[0] for k, v in unclaimed_now.items()} != {k: v[0] for k, v in unclaimed_before.items()}:
+            state = hashlib.sha256(json.dumps(unclaimed_now, sort_keys=True).encode()).hexdigest()[:16]
+            requests.append(dg.RunRequest(
+                run_key=f"landing:{state}",
+                asset_selection=[LANDING_ASSET_KEY],
+                tags={"landing_files_not_read": ", ".join(sorted(unclaimed_now))[:200] or "none"},
+            ))
+        if unclaimed_now:
+            current[UNCLAIMED_KEY] = unclaimed_now
         return dg.SensorResult(run_requests=requests, cursor=json.dumps(current, sort_keys=True))
 
     return feed_landing_sensor

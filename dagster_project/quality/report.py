@@ -77,9 +77,11 @@ def _feed_cell(titles: dict[str, tuple[str, str]], asset: str) -> str:
     return f'{_e(zh)}<br><span class="en">{_e(en)}</span>'
 
 
-def _status_badge(passed: bool, severity: str | None) -> str:
+def _status_badge(passed: bool, severity: str | None, kind: str | None = None) -> str:
     if passed:
         return '<span class="badge pass">通过 Passed</span>'
+    if severity == "ERROR" and kind == "files":  # a feed's file not accepted: the feed keeps its last good rows
+        return '<span class="badge fail-error">失败·不阻断 Failed · ERROR, not blocking</span>'
     if severity == "ERROR":
         return '<span class="badge fail-error">失败·阻断 Failed · ERROR</span>'
     return '<span class="badge fail-warn">警告 Failed · WARN</span>'
@@ -125,7 +127,7 @@ def render_report(database: Path, run_id: str) -> str:
            "<th>规则文件 Suite</th><th>校验行数 Rows</th><th>失败规则 Failed rules</th></tr>"]
     for (check, asset, suite, relation, kind, severity, passed, rows, n_exp, n_failed, _) in results:
         out.append(
-            f"<tr><td>{_status_badge(passed, severity)}</td><td><code>{_e(check)}</code></td>"
+            f"<tr><td>{_status_badge(passed, severity, kind)}</td><td><code>{_e(check)}</code></td>"
             f'<td>{_e(asset)}</td><td class="feed">{_feed_cell(titles, asset)}</td>'
             f"<td title=\"{_e(suite or '')}\">{_e(Path(suite).name if suite else ('新鲜度 freshness (raw._loads)' if kind == 'freshness' else relation))}</td>"
             f'<td class="num">{_e(rows)}</td><td class="num">{_e(n_failed)} / {_e(n_exp)}</td></tr>')

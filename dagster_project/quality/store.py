@@ -126,3 +126,17 @@ def record_freshness_result(database: Path, run_id: str, check_name: str, asset:
     failures = [] if passed else [(run_id, now, check_name, asset, "feed_is_fresh", "loaded_at", "WARN",
                                    notes, 1, None, None, None, value)]
     _insert(database, result, failures)
+
+
+def record_item_check(database: Path, run_id: str, check_name: str, asset: str, relation: str, kind: str,
+                      severity: str, items: list[dict[str, Any]], checked: int, summary: str) -> None:
+    """A check computed in code over files rather than rows (files accepted by a feed, landing folders).
+    Each failing item is a dict with expectation, columns, notes, source_file, row_key and value;
+    it fails the check with `severity`, no items = passed."""
+    now = _now()
+    passed = not items
+    result = (run_id, now, check_name, asset, None, relation, kind, None if passed else severity, passed,
+              checked, 1, 0 if passed else 1, summary)
+    failures = [(run_id, now, check_name, asset, i["expectation"], i["columns"], severity, i["notes"], len(items),
+                 i["source_file"], None, i.get("row_key"), i["value"]) for i in items]
+    _insert(database, result, failures)

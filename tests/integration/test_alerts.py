@@ -122,7 +122,8 @@ def test_clean_run_sends_nothing(alert_env):
         assert result.success is True
         checks = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
         assert sorted((c.check_name, c.passed) for c in checks) == [
-            ("raw_pension_beds_feed_rules_gx", True), ("raw_pension_beds_gx", True)]
+            ("raw_pension_beds_feed_rules_gx", True), ("raw_pension_beds_files_accepted", True),
+            ("raw_pension_beds_gx", True)]
     assert alert_env["mails"] == [] and alert_env["posts"] == []
 
 

@@ -86,8 +86,8 @@ def test_plausibility_checks_warn_and_name_the_rows(isolated_env):
     # WARN failures do not fail the run (nothing downstream is blocked).
     assert result.success is True
     evaluation = next(e.event_specific_data for e in result.all_events
-                      if e.event_type_value == "ASSET_CHECK_EVALUATION")
-    assert evaluation.check_name == "raw_city_panel_gx"
+                      if e.event_type_value == "ASSET_CHECK_EVALUATION"
+                      and e.event_specific_data.check_name == "raw_city_panel_gx")
     assert (evaluation.passed, evaluation.severity) == (False, dg.AssetCheckSeverity.WARN)
     failures = {o["kwargs"].get("column"): o for o in evaluation.metadata["failures"].value}
     assert {c: o["severity"] for c, o in failures.items()} == {

@@ -1,5 +1,6 @@
-"""Through a real Dagster materialization: a rejected file fails only its own feed's asset, after
-the feed's good files are loaded, while another feed still loads."""
+"""Through a real Dagster materialization: a rejected file fails only its own feed's files check
+(ERROR, not blocking); the feed's good files are loaded, both assets materialize, and the run
+stays green so everything downstream is still built."""
 
 from __future__ import annotations
 
@@ -22,20 +23,32 @@ def test_file_level_failure_fails_only_that_feed(isolated_env):
               for name in ("pension_beds", "population_by_age")]
     result = dg.materialize(assets, raise_on_error=False)
 
-    assert result.success is False
+    # The run is green: the rejection is reported by the feed's check, not by failing the asset.
+    assert result.success is True
     steps = {e.step_key: e.event_type_value for e in result.all_events
              if e.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE")}
-    assert steps == {"raw__pension_beds": "STEP_SUCCESS", "raw__population_by_age": "STEP_FAILURE"}
-    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
-    assert failure.event_specific_data.error.message.strip().endswith(
-        "Feed population_by_age (常住人口及60岁及以上人口): 1 file(s) rejected, 1 loaded:\n"
-        "- population_by_age_2025.csv: unexpected column(s) ['65岁及以上人口(人)']: declare them under "
-        "'columns' or 'ignore_columns' in population_by_age.yml")
+    assert steps == {"raw__pension_beds": "STEP_SUCCESS", "raw__population_by_age": "STEP_SUCCESS"}
+    checks = {e.event_specific_data.check_name: e.event_specific_data for e in result.all_events
+              if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    assert {name: (c.passed, c.severity, c.blocking) for name, c in checks.items()} == {
+        "raw_pension_beds_files_accepted": (True, dg.AssetCheckSeverity.ERROR, False),
+        "raw_population_by_age_files_accepted": (False, dg.AssetCheckSeverity.ERROR, False),
+    }
+    reason = ("population_by_age_2025.csv: unexpected column(s) ['65岁及以上人口(人)']: declare them under "
+              "'columns' or 'ignore_columns' in population_by_age.yml")
+    failed = checks["raw_population_by_age_files_accepted"].metadata
+    assert failed["failed_summary"].value == f"- population_by_age_2025.csv: rejected: {reason}"
+    [rule] = failed["failures"].value
+    assert rule["failing_rows"][0]["_source_file"] == "population_by_age_2025.csv"
+    assert rule["failing_values"] == [{"value": reason, "rows": 1}]
+    materialized = result.asset_materializations_for_node("raw__population_by_age")[0].metadata
+    assert (materialized["files_seen"].value, materialized["files_loaded"].value,
+            materialized["files_rejected"].value) == (2, 1, 1)
 
     with duck(isolated_env["warehouse"]) as con:
         # The other feed loaded: 5 regions × 9 years = 45 rows.
         assert con.execute("select count(*) from raw.pension_beds").fetchone()[0] == 45
-        # The failing feed's good (bundled) file loaded before the failure was raised: 45 rows too.
+        # The feed with the rejected file still loaded its good (bundled) file: 45 rows too.
         assert con.execute("select count(*) from raw.population_by_age").fetchone()[0] == 45
         assert con.execute(
             "select feed, source_file, status from raw._loads order by feed, source_file").fetchall() == [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 
@@ -35,14 +36,21 @@ def test_dropped_file_yields_one_run_of_the_feed_and_downstream(defs, tmp_path, 
         drop = landing / "pension_beds" / "pension_beds_2025.csv"
         drop.parent.mkdir(parents=True)
         drop.write_text(DROPPED, encoding="utf-8")
-        (landing / "pension_beds" / "README.txt").write_text("not a *.csv: ignored")
+        readme = landing / "pension_beds" / "README.txt"
+        readme.write_text("not a *.csv: no feed reads it")
         requests, cursor = _tick(sensor, defs, instance, cursor)
         assert requests == [], "a file modified seconds ago may still be copying"
 
         _age(drop)
+        _age(readme)
         requests, cursor = _tick(sensor, defs, instance, cursor)
-        assert len(requests) == 1
-        request = requests[0]
+        assert len(requests) == 2
+        request, listing = requests
+        # The file no feed reads is not ignored: a run of the landing inventory, whose WARN check names it.
+        assert [k.to_user_string() for k in listing.asset_selection] == ["landing/inventory"]
+        assert listing.tags["landing_files_not_read"] == "pension_beds/README.txt"
+        assert json.loads(cursor)["_unclaimed"]["pension_beds/README.txt"][0] == (
+            "a '.txt' file in a csv feed: feed pension_beds reads only files matching '*.csv'")
         selected = {k.to_user_string() for k in request.asset_selection}
         # The feed, its staging model, the indicator built from it and the marts; no other feed.
         assert {"raw/pension_beds", "staging/stg_pension_beds", "intermediate/int_indicator_hc17",
@@ -68,3 +76,10 @@ def test_dropped_file_yields_one_run_of_the_feed_and_downstream(defs, tmp_path, 
         _age(drop, 30)
         again, cursor = _tick(sensor, defs, instance, cursor)
         assert len(again) == 1 and again[0].run_key != request.run_key
+
+        # The unread file removed: one run of the inventory, so its check passes (and recovers).
+        readme.unlink()
+        cleared, cursor = _tick(sensor, defs, instance, cursor)
+        assert [[k.to_user_string() for k in r.asset_selection] for r in cleared] == [["landing/inventory"]]
+        assert "_unclaimed" not in json.loads(cursor)
+        assert _tick(sensor, defs, instance, cursor)[0] == []

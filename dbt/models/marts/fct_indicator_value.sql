@@ -43,6 +43,18 @@ with indicator_values as (
     from {{ ref(model) }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
+),
+
+-- data_as_of: when the newest raw load behind a value was loaded (raw._loads, written by every
+-- feed asset). A feed whose new file was rejected keeps its last good rows, and their older date.
+data_as_of as (
+    select ids.region_code, ids.year, ids.indicator_code, max(l.loaded_at) as data_as_of
+    from (
+        select region_code, year, indicator_code, unnest(string_to_array(input_load_ids, ';')) as load_id
+        from indicator_values
+    ) as ids
+    inner join raw._loads as l on l.load_id = ids.load_id
+    group by ids.region_code, ids.year, ids.indicator_code
 )
 
 select
@@ -57,7 +69,10 @@ select
     v.denominator,
     i.unit,
     i.direction,
-    v.input_load_ids
+    v.input_load_ids,
+    d.data_as_of
 from indicator_values as v
 inner join {{ ref('dim_indicator') }} as i using (indicator_code)
 left join {{ ref('dim_region') }} as r using (region_code)
+left join data_as_of as d
+    on d.region_code = v.region_code and d.year = v.year and d.indicator_code = v.indicator_code
