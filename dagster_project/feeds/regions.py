@@ -113,7 +113,7 @@ def short_name(name: str) -> str | None:
                     stripped = False
                     for group in sorted(ETHNIC_GROUPS, key=len, reverse=True):
                         for form in (group + "族",) + ((group,) if group in _ETHNIC_WITHOUT_ZU else ()):
-                            if stem.endswith(form) and len(stem) > len(form):
+                            if stem.endswith(form) and len(stem) - len(form) >= 2:
                                 stem, stripped = stem[: -len(form)], True
                                 break
                         if stripped:
@@ -155,9 +155,9 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 class RegionIndex:
     """Lookup tables for R10 (built once per run) and per-value resolution through the same SQL."""
 
-    codes: frozenset[str]
+    codes: frozenset[str] = field(repr=False)
     # Chinese full names (codes in use, NBS names, aliases) -> codes: what a steward looks up.
-    names: dict[str, frozenset[str]]
+    names: dict[str, frozenset[str]] = field(repr=False)
     # _region_codes: one row per known code (name today, level, province, abolition, successor).
     code_table: pd.DataFrame = field(repr=False)
     # _region_keys: one row per (match key, code, tier, name period).
@@ -197,8 +197,8 @@ class RegionIndex:
                 con.execute("create or replace temp table _one (r varchar, p varchar, y varchar)")
                 con.execute("insert into _one values (?, ?, ?)", [raw, province, year])
                 out = resolve_regions(con, self, "_one", "r", "p", "y", register=False)
-                row = con.execute(f"select region_code, region_problem from {out}").fetchone()
-                self._memo[key] = row if row else (None, "missing value in a required column")
+                rows = con.execute(f"select region_code, region_problem from {out}").fetchall()
+                self._memo[key] = rows[0] if rows else (None, "missing value in a required column")
             return self._memo[key]
 
     def _resolve_plain(self, raw: str) -> tuple[str | None, str | None]:
@@ -308,15 +308,29 @@ def _code_tables(ref: Path) -> tuple[pd.DataFrame, list[tuple]]:
     return table.drop(columns=["successors"]), names
 
 
-def _code_list_version(ref: Path) -> tuple:
-    files = [ref / GBT2260_FILE] + sorted((ref / NBS_DIR).glob("*.csv"))
-    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+def _code_list_version(ref: Path) -> str:
+    """SHA-256 over the code list files: copies of the lists elsewhere share the generated tables."""
+    h = hashlib.sha256()
+    for p in [ref / GBT2260_FILE] + sorted((ref / NBS_DIR).glob("*.csv")):
+        h.update(p.name.encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
 
 
-@lru_cache(maxsize=4)
-def _generated_tables(ref: Path, _code_lists: tuple) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Code table and the generated keys (names, short names, pinyin): the code lists change with a
-    release of the repository only; aliases are never cached (read on every load_region_index)."""
+_GENERATED: dict[str, tuple[pd.DataFrame, pd.DataFrame, dict]] = {}
+_GENERATED_LOCK = threading.Lock()
+
+
+def _generated_tables(ref: Path, code_lists: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Code table and the generated keys (names, short names, pinyin), cached by the content of the
+    code lists; aliases are never cached (read on every load_region_index)."""
+    with _GENERATED_LOCK:
+        if code_lists not in _GENERATED:
+            _GENERATED.clear()
+            _GENERATED[code_lists] = _build_generated_tables(ref)
+        return _GENERATED[code_lists]
+
+
+def _build_generated_tables(ref: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     code_table, name_periods = _code_tables(ref)
     levels = dict(zip(code_table["code"], code_table["level_rank"]))
     rows: set[tuple] = set()
@@ -355,9 +369,10 @@ def _generated_tables(ref: Path, _code_lists: tuple) -> tuple[pd.DataFrame, pd.D
 def load_region_index(reference_dir: Path | None = None) -> RegionIndex:
     """The index for reference_dir (default: HCW_SOURCES_DIR/reference). The alias file is read on
     every call, so an alias added by a steward applies on the next run; the tables generated from
-    the code lists are cached by the lists' size and modification time."""
+    the code lists are cached by the lists' content (SHA-256)."""
     ref = (reference_dir or settings.reference_dir()).resolve()
-    code_table, generated, current_names = _generated_tables(ref, _code_list_version(ref))
+    code_lists = _code_list_version(ref)
+    code_table, generated, current_names = _generated_tables(ref, code_lists)
     names = {k: set(v) for k, v in current_names.items()}
     codes = set(code_table["code"])
     alias_rows = []
@@ -380,7 +395,7 @@ def load_region_index(reference_dir: Path | None = None) -> RegionIndex:
         code_table = pd.concat([code_table, extra], ignore_index=True)
     aliases = pd.DataFrame(alias_rows, columns=generated.columns).astype(generated.dtypes.to_dict())
     key_table = pd.concat([aliases, generated], ignore_index=True) if alias_rows else generated
-    version = hashlib.sha256(repr(_code_list_version(ref)).encode() + alias_bytes).hexdigest()
+    version = hashlib.sha256(code_lists.encode() + alias_bytes).hexdigest()
     return RegionIndex(frozenset(codes), {k: frozenset(v) for k, v in names.items()}, code_table, key_table,
                        version)
 
