@@ -428,7 +428,9 @@ def resolve_regions(con, index: RegionIndex, relation: str, value_column: str,
         register_region_tables(con, index)
     province = f'"{province_column}"' if province_column else "cast(null as varchar)"
     year = f'"{year_column}"' if year_column else "cast(null as varchar)"
-    out = f"_resolved_{value_column}"
+    # a temp table name that is a plain identifier whatever the column is called (地区, 床位数(张))
+    out = "_resolved_" + re.sub(r"[^A-Za-z0-9_]", "_", value_column) + "_" + hashlib.sha1(
+        value_column.encode()).hexdigest()[:8]
     folded = fold_sql("raw_value")
     folded_province = fold_sql("province_value")
     con.execute(f"""
