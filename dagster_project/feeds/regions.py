@@ -17,8 +17,8 @@ Names a value may match (`tier`):
   2 name        the full Chinese name of a code, in use or former (崇文区 1981-2010)
   3 short name  the name without its administrative suffix (包头市 -> 包头, 延边朝鲜族自治州 -> 延边,
                 广西壮族自治区 -> 广西); suffixes and ethnic names in SUFFIXES / ETHNIC_GROUPS below
-  4 pinyin      pypinyin's reading of a full or short name (baotou, baotoushi), a short name with
-                `shi` or `city` appended (Baotou City)
+  4 pinyin      pypinyin's reading of a full or short name (baotou, baotoushi); the short name of
+                a 市 with `shi` or `city` appended (Baotou City)
   5 variant     the same with one polyphone read another way (pypinyin heteronym mode):
                 Shamen 厦门, Zhongqing 重庆, Zhangsha 长沙, Fushan 佛山, Chaoyang 朝阳
 
@@ -74,7 +74,7 @@ ETHNIC_GROUPS = (
 )
 # Written without 族 inside official names (新疆维吾尔自治区, 伊犁哈萨克自治州).
 _ETHNIC_WITHOUT_ZU = ("维吾尔", "哈萨克", "柯尔克孜", "蒙古", "塔吉克", "锡伯", "乌孜别克")
-# Latin suffixes a spelling may carry: Baotou Shi, Baotou City.
+# Latin suffixes the spelling of a short name from a 市 may carry: Baotou Shi, Baotou City.
 LATIN_SUFFIXES = ("shi", "city")
 TIER_ALIAS, TIER_NAME, TIER_SHORT, TIER_PINYIN, TIER_VARIANT = 1, 2, 3, 4, 5
 LEVEL_RANK = {"省级": 1, "地级": 1, "县级": 2}
@@ -293,10 +293,15 @@ def _code_tables(ref: Path) -> tuple[pd.DataFrame, list[tuple]]:
         from merged m left join merged pr on pr.code = substr(m.code, 1, 2) || '0000'
         order by m.code
     """).df()
+    # GB/T 2260 gives each name its years; an NBS name (no years) only where GB/T lacks it (zones,
+    # 2023 names), so 那曲 in 2015 is 542400 那曲地区 and not also the timeless NBS 540600 那曲市
     names = con.execute("""
         select region_name_zh, region_code, region_level, valid_from,
                case when is_current then null else valid_to end as valid_until
-        from codes_df
+        from codes_df n
+        where code_list = 'GB/T 2260'
+           or not exists (select 1 from codes_df g where g.code_list = 'GB/T 2260'
+                          and g.region_code = n.region_code and g.region_name_zh = n.region_name_zh)
     """).fetchall()
     con.close()
     names_by_code = dict(zip(table["code"], table["name_zh"]))
@@ -351,7 +356,7 @@ def _build_generated_tables(ref: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict
             for spelling, ptier in [(primary, TIER_PINYIN)] + [(v, TIER_VARIANT) for v in variants]:
                 spelling = spelling.replace("v", "u")  # pypinyin writes ü as v; lower-case ASCII already
                 rows.add((spelling, code, ptier, rank, vf, vu))
-                if is_short:
+                if is_short and name.endswith("市"):  # Baotou Shi / Baotou City, never Jilin Shi for 吉林省
                     for suffix in LATIN_SUFFIXES:
                         rows.add((spelling + suffix, code, ptier, rank, vf, vu))
     keys = pd.DataFrame(sorted(rows, key=lambda r: (r[0], r[1], r[2], r[4] or 0)),

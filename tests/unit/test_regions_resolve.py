@@ -245,3 +245,16 @@ def test_alias_edit_applies_on_the_next_load_without_a_cache(tmp_path, index):
         load_region_index(reference).resolve("Paotow")
     # an alias beats a generated spelling: Shanxi is 山西 and 陕西 by pinyin
     assert index.resolve("Shanxi") == "140000"
+
+
+def test_a_name_means_the_region_that_carried_it_in_the_row_year(index):
+    # 542400 那曲地区 1981-2017 (no successor listed), 540600 那曲市 since 2017; likewise 哈密
+    got = resolve_table(index, [("Naqu", "2015"), ("Naqu", "2020"), ("Hami", "2015"), ("Hami", None),
+                                ("那曲", "2016")], year=True)
+    assert got[("Naqu", None, "2015")] == ("542400", None)
+    assert got[("Naqu", None, "2020")] == ("540600", None)
+    assert got[("Hami", None, "2015")] == ("652200", None)
+    assert got[("Hami", None, None)] == ("650500", None)
+    assert got[("那曲", None, "2016")] == ("542400", None)
+    # `Shi` / `City` only after the short name of a 市: Jilin Shi is the city, not the province
+    assert index.resolve("Jilin Shi") == index.resolve("Jilin City") == "220200"
