@@ -14,7 +14,8 @@ all read `xian`; `Lüliang` and `Lvliang` read `luliang`.
 Names a value may match (`tier`):
   1 alias       sources/reference/region_aliases.csv (hand-made exceptions: Harbin, Hohhot, 稀土高新区);
                 an alias always wins over a generated name
-  2 name        the full Chinese name of a code, in use or former (崇文区 1981-2010)
+  2 name        the full Chinese name of a code, in use or former (崇文区 1981-2010), with the years
+                GB/T 2260 gives it (an NBS name only where GB/T lacks it: development zones)
   3 short name  the name without its administrative suffix (包头市 -> 包头, 延边朝鲜族自治州 -> 延边,
                 广西壮族自治区 -> 广西); suffixes and ethnic names in SUFFIXES / ETHNIC_GROUPS below
   4 pinyin      pypinyin's reading of a full or short name (baotou, baotoushi); the short name of
@@ -42,7 +43,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import itertools
 import re
 import threading
 from dataclasses import dataclass, field
