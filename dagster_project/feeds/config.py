@@ -40,6 +40,10 @@ class ColumnSpec(_Strict):
     required: bool = False
     # Values are published in a multiple of the canonical unit, e.g. 万人 -> 10000.
     multiplier: float = Field(default=1.0, gt=0)
+    # For a region column: the canonical column (type string) holding the province, to tell homonyms apart.
+    province_column: str | None = None
+    # The column holds an indicator's value as published (e.g. HC26 beds per 1,000), not a count.
+    indicator: str | None = Field(default=None, pattern=r"^(HC\d{2}|X_[A-Z0-9_]+)$")
 
     @field_validator("source", mode="before")
     @classmethod
@@ -93,6 +97,9 @@ class FeedConfig(_Strict):
     columns: list[ColumnSpec]
     # Publisher columns we know about and deliberately do not load.
     ignore_columns: list[str] = []
+    # Canonical columns the file does not hold, with the one value every row of the feed has
+    # (a yearbook extract that states its year only in its title: {year: 2019}).
+    constant_columns: dict[str, int | float | str] = {}
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -111,6 +118,9 @@ class FeedConfig(_Strict):
         shared = sorted({s for s in sources if sources.count(s) > 1})
         if shared:
             raise ValueError(f"columns: publisher column(s) {shared} mapped to more than one canonical column")
+        constant_and_declared = sorted(set(self.constant_columns) & set(names))
+        if constant_and_declared:
+            raise ValueError(f"constant_columns: {constant_and_declared} also declared under columns")
         ignored_and_mapped = sorted(set(self.ignore_columns) & set(sources))
         if ignored_and_mapped:
             raise ValueError(f"ignore_columns: {ignored_and_mapped} also mapped under columns")

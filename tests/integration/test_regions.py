@@ -103,3 +103,42 @@ def test_years_after_2020_only_from_a_feed(warehouse):
         years = con.execute("select min(year), max(year), count(*) from intermediate.int_population "
                             "where region_code = '150100'").fetchone()
     assert years == (2010, 2020, 11)
+
+
+def test_region_names_as_departments_write_them_through_the_loader(tmp_path):
+    """The real loader on a small file: pinyin, short and English names load; a homonym is quarantined
+    with its candidates; an alias added afterwards applies to the next file without any cache."""
+    import shutil
+
+    import duckdb
+
+    from dagster_project import settings
+    from dagster_project.feeds.config import load_feed_config
+    from dagster_project.feeds.loader import ensure_tables, load_file
+    from dagster_project.feeds.regions import load_region_index
+
+    reference = tmp_path / "reference"
+    shutil.copytree(settings.PROJECT_ROOT / "sources" / "reference", reference)
+    cfg = load_feed_config(settings.PROJECT_ROOT / "tests" / "fixtures" / "feeds" / "clinic_resources.yml")
+    con = duckdb.connect(str(tmp_path / settings.WAREHOUSE_FILE_NAME))
+    ensure_tables(con, cfg)
+    first = tmp_path / "names_2020.csv"
+    first.write_text("地区,年份,床位数(张)\nBaotou,2020,100\n赤峰,2020,200\nHarbin,2020,300\n"
+                     "Shamen,2020,400\nTaizhou,2020,500\nPaotow,2020,600\n", encoding="utf-8")
+    outcome = load_file(con, cfg, first, tmp_path / "archive", regions=load_region_index(reference))
+    assert (outcome.rows_loaded, outcome.rows_quarantined) == (4, 2)
+    assert con.execute("select region_code, hospital_beds from raw.clinic_resources order by 1").fetchall() == [
+        ("150200", 100), ("150400", 200), ("230100", 300), ("350200", 400)]
+    assert con.execute("select row_number, reason from raw._quarantine order by 1").fetchall() == [
+        (6, "ambiguous region name 'Taizhou' matches 2 codes (321200, 331000): 321200 泰州市 (江苏省), "
+            "331000 台州市 (浙江省); a province column or the 6-digit code tells them apart"),
+        (7, "unknown region name 'Paotow'")]
+
+    with (reference / "region_aliases.csv").open("a", encoding="utf-8") as fh:
+        fh.write("Paotow,150200,包头市 in the old postal spelling\n")
+    second = tmp_path / "names_2021.csv"
+    second.write_text("地区,年份,床位数(张)\nPaotow,2021,700\n", encoding="utf-8")
+    outcome = load_file(con, cfg, second, tmp_path / "archive", regions=load_region_index(reference))
+    assert (outcome.rows_loaded, outcome.rows_quarantined) == (1, 0)
+    assert con.execute("select region_code from raw.clinic_resources where year = 2021").fetchall() == [("150200",)]
+    con.close()

@@ -1,5 +1,7 @@
 -- One row per region, year and indicator. Adding an indicator: write int_indicator_<code>.sql
 -- (region_code, year, indicator_code, numerator, denominator, value, input_load_ids) and list it here.
+-- value_source: 'computed' from counts when both inputs exist, else 'published' (int_indicator_published,
+-- a department's ready-made rate); published_value is kept beside a computed value to compare them.
 {%- set indicator_models = [
     'int_indicator_hc17',
     'int_indicator_hc01',
@@ -37,12 +39,30 @@
     'int_indicator_x_student_fitness_pass_rate',
 ] %}
 
-with indicator_values as (
+with computed_values as (
     {% for model in indicator_models %}
     select region_code, year, indicator_code, numerator, denominator, value, input_load_ids
     from {{ ref(model) }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
+),
+
+published_values as (
+    select region_code, year, indicator_code, value, input_load_ids
+    from {{ ref('int_indicator_published') }}
+),
+
+indicator_values as (
+    select c.*, cast('computed' as varchar) as value_source
+    from computed_values as c
+    union all
+    select p.region_code, p.year, p.indicator_code, null, null, p.value, p.input_load_ids,
+        cast('published' as varchar)
+    from published_values as p
+    where not exists (
+        select 1 from computed_values as c
+        where c.region_code = p.region_code and c.year = p.year and c.indicator_code = p.indicator_code
+    )
 ),
 
 -- data_as_of: when the newest raw load behind a value was loaded (raw._loads, written by every
@@ -70,9 +90,13 @@ select
     i.unit,
     i.direction,
     v.input_load_ids,
-    d.data_as_of
+    d.data_as_of,
+    v.value_source,
+    pv.value as published_value
 from indicator_values as v
 inner join {{ ref('dim_indicator') }} as i using (indicator_code)
 left join {{ ref('dim_region') }} as r using (region_code)
 left join data_as_of as d
     on d.region_code = v.region_code and d.year = v.year and d.indicator_code = v.indicator_code
+left join published_values as pv
+    on pv.region_code = v.region_code and pv.year = v.year and pv.indicator_code = v.indicator_code
