@@ -22,6 +22,7 @@ indicator_values as (
     from {{ ref('fct_indicator_value') }} as v
     inner join scored_indicators as s on s.indicator_code = v.indicator_code
     where v.value is not null
+      and v.is_complete_year  -- an incomplete air-quality year is shown, not scored
 ),
 
 bounds as (

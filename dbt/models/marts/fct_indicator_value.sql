@@ -57,7 +57,14 @@ select
     v.denominator,
     i.unit,
     i.direction,
-    v.input_load_ids
+    v.input_load_ids,
+    -- annual completeness (GB 3095 表4) of the air-quality indicators; true for every other indicator
+    c.valid_days,
+    coalesce(c.is_complete_year, true) as is_complete_year
 from indicator_values as v
 inner join {{ ref('dim_indicator') }} as i using (indicator_code)
 left join {{ ref('dim_region') }} as r using (region_code)
+left join {{ ref('int_indicator_air_quality_coverage') }} as c
+    on c.region_code = v.region_code
+   and c.year = v.year
+   and c.indicator_code = v.indicator_code

@@ -8,6 +8,13 @@ indicator_values as (
     select region_code, indicator_code, year, value
     from {{ ref('fct_indicator_value') }}
     where value is not null
+      and is_complete_year  -- an incomplete air-quality year does not judge a target
+),
+
+incomplete_values as (
+    select region_code, indicator_code, year
+    from {{ ref('fct_indicator_value') }}
+    where value is not null and not is_complete_year
 ),
 
 latest as (
@@ -43,6 +50,8 @@ joined as (
         l.latest_year,
         l.latest_value,
         at_target.value as value_in_target_year,
+        incomplete.year is not null as is_target_year_incomplete,
+        latest_incomplete.latest_incomplete_year,
         tr.trend_years_used,
         tr.trend_first_year,
         tr.trend_last_year,
@@ -60,6 +69,16 @@ joined as (
     left join trend as tr
         on tr.region_code = t.region_code
        and tr.indicator_code = t.indicator_code
+    left join incomplete_values as incomplete
+        on incomplete.region_code = t.region_code
+       and incomplete.indicator_code = t.indicator_code
+       and incomplete.year = cast(t.target_year as integer)
+    left join (
+        select region_code, indicator_code, max(year) as latest_incomplete_year
+        from incomplete_values group by region_code, indicator_code
+    ) as latest_incomplete
+        on latest_incomplete.region_code = t.region_code
+       and latest_incomplete.indicator_code = t.indicator_code
 )
 
 select
@@ -83,8 +102,11 @@ select
     coalesce(value_in_target_year, latest_value) - target_value as gap_to_target,
     case
         when not is_comparable then 'not comparable'
+        -- 数据不足: only incomplete years (GB 3095 表4) where a value would judge the target
+        when latest_value is null and latest_incomplete_year is not null then 'insufficient data'
         when latest_value is null then 'no data'
         when cast(target_year as integer) >= {{ evaluation_year() }} then 'not yet due'
+        when value_in_target_year is null and is_target_year_incomplete then 'insufficient data'
         when value_in_target_year is null then 'no data'
         when {{ meets_target('value_in_target_year', 'comparator', 'target_value', 'target_value_max') }} then 'met'
         else 'not met'
