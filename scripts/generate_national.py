@@ -203,10 +203,11 @@ order by station_code, observed_date, hour
 """
 
 
-def generate_air_quality_hourly(out_dir: Path, year: int = LAST_YEAR, months: int = 12,
-                                seed: int = DEFAULT_SEED, first_month: int = 1) -> dict[str, object]:
-    """Write the national station list and hourly data for `months` months of `year` (one CSV per
-    month). Set-based: the city weather is numpy, the station-hour expansion one DuckDB query."""
+def generate_air_quality_hourly(out_dir: Path, start, end, seed: int = DEFAULT_SEED,
+                                stations_file: bool = True) -> dict[str, object]:
+    """Write the national station list and hourly data for the days start <= day < end (one CSV per
+    month, or one named after the day for a single day). Set-based: the city weather is numpy, the
+    station-hour expansion one DuckDB query per file."""
     import datetime as dt
 
     import duckdb
@@ -214,15 +215,13 @@ def generate_air_quality_hourly(out_dir: Path, year: int = LAST_YEAR, months: in
 
     stations = national_stations(seed)
     station_file = out_dir / "air_quality_stations" / "air_quality_stations_national.csv"
-    station_file.parent.mkdir(parents=True, exist_ok=True)
-    station_file.write_text(to_csv([["站点编码", "站点名称", "城市代码", "城市", "点位类型"], *map(list, stations)]),
-                            encoding="utf-8")
-    start = dt.date(year, first_month, 1)
-    end_month = first_month + months
-    end = dt.date(year + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 1)
+    if stations_file:
+        station_file.parent.mkdir(parents=True, exist_ok=True)
+        station_file.write_text(to_csv([["站点编码", "站点名称", "城市代码", "城市", "点位类型"], *map(list, stations)]),
+                                encoding="utf-8")
     days = [start + dt.timedelta(days=i) for i in range((end - start).days)]
     cities = sorted({s[2] for s in stations})
-    weather = city_day_weather(cities, days, seed)
+    weather = city_day_weather(cities, days, seed + start.toordinal())
     factors = pd.DataFrame({
         "station_code": [s[0] for s in stations],
         "region_code": [s[2] for s in stations],
@@ -234,15 +233,25 @@ def generate_air_quality_hourly(out_dir: Path, year: int = LAST_YEAR, months: in
     files = []
     with duckdb.connect() as con:
         con.register("stations", factors)
-        for month_start in sorted({d.replace(day=1) for d in days}):
-            month_weather = weather[weather["observed_date"].dt.month == month_start.month]
-            month_weather = month_weather[month_weather["observed_date"].dt.year == month_start.year]
-            con.register("weather", month_weather)
-            path = hourly_dir / f"air_quality_hourly_national_{month_start:%Y-%m}.csv"
+        groups = [(f"{start:%Y-%m-%d}", weather)] if len(days) == 1 else [
+            (f"{month:%Y-%m}", weather[(weather["observed_date"].dt.year == month.year)
+                                      & (weather["observed_date"].dt.month == month.month)])
+            for month in sorted({d.replace(day=1) for d in days})]
+        for label, frame in groups:
+            con.register("weather", frame)
+            path = hourly_dir / f"air_quality_hourly_national_{label}.csv"
             con.execute(f"copy ({HOURLY_SQL}) to '{path}' (header, delimiter ',')")
             files.append(path)
     return {"stations": station_file, "hourly": files, "n_stations": len(stations), "n_cities": len(cities),
-            "days": len(days), "dust_city_days": int(weather["is_dust_day"].sum())}
+            "days": len(days), "dust_city_days": int(weather["is_dust_day"].sum()),
+            "rows": len(stations) * len(days) * 24}
+
+
+def month_range(year: int, months: int):
+    import datetime as dt
+
+    end_month = months + 1
+    return dt.date(year, 1, 1), dt.date(year + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -259,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         if not 1 <= args.months <= 12:
             parser.error("--months must be between 1 and 12")
         started = time.monotonic()
-        info = generate_air_quality_hourly(args.out, args.year, args.months, args.seed)
+        info = generate_air_quality_hourly(args.out, *month_range(args.year, args.months), args.seed)
         print(f"{info['n_stations']:,} stations in {info['n_cities']} cities × {info['days']} days × 24 hours "
               f"({info['dust_city_days']} dust city-days) in {args.out} ({time.monotonic() - started:.1f} s)")
         return 0

@@ -226,3 +226,25 @@ def test_pm25_daily_and_annual_mean_from_station_days(warehouse):
                            "and region_code = '150200' and year = 2024").fetchall()
     assert ours == {day: float(v) for day, v in daily.items()}
     assert rows == [("150200", 2024, sum(daily.values()), 365, pytest.approx(sum(daily.values()) / 365), True)]
+
+
+def test_incomplete_year_gives_insufficient_data_for_a_target(warehouse, tmp_path):
+    """The dbt unit test `incomplete_air_quality_year_gives_insufficient_data` (dbt/models/marts/_air_quality.yml)
+    runs fct_target_attainment's real SQL on hand-made rows: a 2024 target with an incomplete 2024 value
+    -> 'insufficient data' (latest year = the last complete one, 2023); only incomplete years ->
+    'insufficient data'; a complete 2024 value of 75 against >= 80 -> 'not met'."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    copy = tmp_path / settings.WAREHOUSE_FILE_NAME
+    shutil.copy(warehouse["warehouse"], copy)
+    env = {**os.environ, "HCW_WAREHOUSE": str(copy), "DBT_TARGET_PATH": str(tmp_path / "dbt_target")}
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "test", "--project-dir", str(settings.DBT_PROJECT_DIR),
+         "--profiles-dir", str(settings.DBT_PROJECT_DIR), "--select", "incomplete_air_quality_year_gives_insufficient_data"],
+        env=env, capture_output=True, text=True, cwd=settings.DBT_PROJECT_DIR)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "PASS=1" in proc.stdout and "ERROR=0" in proc.stdout

@@ -110,8 +110,9 @@ def _write_parents(path: Path) -> None:
     values = [(r, 2020, code, float(v)) for r, vals in WORKED_EXAMPLE.items() for code, v in vals.items()]
     values += [(r, 2021, code, float(v)) for r, vals in PROPERTIES_2021.items() for code, v in vals.items()]
     values += [("150200", y, "HC17", v) for y, v in HC17_SERIES.items()]
-    con.execute("create table marts.fct_indicator_value (region_code varchar, year integer, indicator_code varchar, value double)")
-    con.executemany("insert into marts.fct_indicator_value values (?, ?, ?, ?)", values)
+    con.execute("create table marts.fct_indicator_value (region_code varchar, year integer, indicator_code varchar, value double, "
+                "is_complete_year boolean default true)")
+    con.executemany("insert into marts.fct_indicator_value (region_code, year, indicator_code, value) values (?, ?, ?, ?)", values)
     con.execute("""create table reference.plan_targets (target_id varchar, region_code varchar, region_name_zh varchar,
         plan_document varchar, indicator_code varchar, indicator_text_zh varchar, mapping_quality varchar,
         target_year integer, comparator varchar, target_value double, target_value_max double,

@@ -40,8 +40,8 @@ select
     observed_date,
     cast(extract(year from observed_date) as integer) as year,
     metric,
-    cast(case when metric = 'co_24h' then round(cast(concentration as numeric), 1)
-              else round(cast(concentration as numeric), 0) end as double precision) as concentration,
+    cast(case when metric = 'co_24h' then round(cast(concentration as numeric(18, 6)), 1)
+              else round(cast(concentration as numeric(18, 6)), 0) end as double precision) as concentration,
     cast(stations_used as integer) as stations_used,
     cast(stations_reporting as integer) as stations_reporting,
     stations_used > 0 as is_valid
