@@ -66,7 +66,7 @@ HAND_CHECKED_DAYS = {
     dt.date(2024, 3, 5): {"1502A01": {p: [None] * 5 + [v] * 19 for p, v in
                                       {"PM2.5": 200, "PM10": 250, "SO2": 20, "NO2": 40, "CO": 1.0, "O3": 60}.items()},
                           "1502A02": {"PM2.5": 50, "PM10": 60, "SO2": 10, "NO2": 20, "CO": 0.5, "O3": 60}},
-    # O3 exception (HJ 663-2013 §5.1): only 9 valid 8-hour windows, but the maximum 250 > 160 -> valid;
+    # O3 exception (HJ 663-2013 §6 数据统计要求): only 9 valid 8-hour windows, but the maximum 250 > 160 -> valid;
     # IAQI 150 + 50 × (250 − 215)/(265 − 215) = 185
     dt.date(2024, 8, 10): {code: {"PM2.5": 20, "PM10": 40, "SO2": 10, "NO2": 20, "CO": 0.5, "O3": O3_GAP + [250] * 14}
                            for code in URBAN},

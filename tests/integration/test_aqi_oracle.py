@@ -56,7 +56,7 @@ def edges_of_both(metric: str) -> list[int]:
 
 
 def exact_iaqi(standard: str, metric: str, c: float) -> int | None:
-    """HJ 633 §5.1 with exact fractions: the segment, the linear formula, rounded up."""
+    """HJ 633 §5 with exact fractions: the segment, the linear formula, rounded up."""
     limits, value = TABLES[standard][metric], Fraction(str(c))
     if value > limits[-1]:
         return ABOVE_TOP.get((standard, metric), 500)

@@ -1,7 +1,7 @@
 -- 年度空气质量天数 / Per city and year: valid days, good days (AQI <= 100, 优良) and heavy days
 -- (AQI > 200, 重度及以上), their shares of the valid days, and whether the year is complete.
 -- Annual validity (GB 3095-2012 表4 "年平均: 每年至少有324个日平均浓度值, 每月至少有27个日平均
--- 浓度值(二月至少有25个)", applied by HJ 663-2013 §5.1 to the annual statistics): is_complete_year
+-- 浓度值(二月至少有25个)", applied by HJ 663-2013 §6 数据统计要求 to the annual statistics): is_complete_year
 -- needs >= 324 valid days and every month >= 27 valid days (February >= 25). An incomplete year is
 -- shown but not scored (int_indicator_scores) nor used to judge a target (fct_target_attainment).
 -- `standards` names the HJ 633 edition(s) the year's days were scored by. Nothing is scaled up.

@@ -1,6 +1,6 @@
 -- 城市日空气质量指数 / City daily AQI, one row per city and day, from either
 --   computed_hourly  the IAQI of the day's city statistics (int_air_quality_iaqi): AQI = max IAQI
---                    (HJ 633 §5.2); a valid day has all six required statistics valid (SO2, NO2,
+--                    (HJ 633 §5); a valid day has all six required statistics valid (SO2, NO2,
 --                    PM10, CO, PM2.5 24-hour means and the O3 daily maximum 8-hour mean; O3 1-hour
 --                    counts when present)
 --   published_daily  the AQI the city published (air_quality_daily feed)
@@ -33,7 +33,7 @@ computed as (
 ),
 
 computed_primary as (
-    -- 首要污染物: the statistic(s) with the highest IAQI, named only when AQI > 50 (HJ 633 §5.3)
+    -- 首要污染物: the statistic(s) with the highest IAQI, named only when AQI > 50 (HJ 633 §5)
     select
         c.region_code,
         c.observed_date,

@@ -1,5 +1,5 @@
 {{ config(materialized='table') }}
--- 城市日统计量 / City daily statistics, one row per city, day and statistic (HJ 663-2013 §5.2:
+-- 城市日统计量 / City daily statistics, one row per city, day and statistic (HJ 663-2013 §5 评价方法:
 -- the city value is the arithmetic mean of its evaluation stations). For each statistic only the
 -- 城市评价点 whose own station-day statistic is valid (int_air_quality_station_daily) are averaged;
 -- 清洁对照点, 背景点 and 区域点 never are. The city statistic is valid when at least one station's is.

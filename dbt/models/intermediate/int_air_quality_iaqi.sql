@@ -1,7 +1,7 @@
 -- 空气质量分指数 / IAQI per city, day and statistic, by the HJ 633 standard in force that day
 -- (seed aqi_breakpoints: HJ 633-2012 before 2026-03-01, HJ 633-2026 from then on):
 --   IAQI = (IAQI_hi − IAQI_lo) × (C − BP_lo) / (BP_hi − BP_lo) + IAQI_lo, rounded UP to an integer
---   (HJ 633 §5.1: 全部进位取整). C on a breakpoint takes the upper segment (same value either way).
+--   (HJ 633 §5: 全部进位取整). C on a breakpoint takes the upper segment (same value either way).
 -- Above the last breakpoint: iaqi_above_top of the seed — 500 (cap) for most statistics; in 2012
 -- O3 8h > 800 μg/m3 has no IAQI (the O3 1-hour IAQI covers it, HJ 633-2012 表1 note 3), in 2026 it
 -- is 300. Invalid statistics get no IAQI.

@@ -3,12 +3,12 @@
 -- station, before any city average). Set-based: the station's 24 hours are pivoted into one row
 -- (a missing or absent hour is NULL), then every statistic is row arithmetic.
 --   so2/no2/pm10/co/pm25 24-hour mean: mean of the valid hours; valid with >= 20 hours
---       (GB 3095-2012 表4 "24小时平均: 每日至少有20个小时平均浓度值"; HJ 663-2013 §5.1)
+--       (GB 3095-2012 表4 "24小时平均: 每日至少有20个小时平均浓度值"; HJ 663-2013 §6 数据统计要求)
 --   o3_1h  daily maximum hour; we also ask >= 20 valid hours (our choice, as for the means)
 --   o3_8h  daily maximum 8-hour mean: the 17 moving means ending 07:59 … 23:59 (hours 0-7 … 16-23,
---       HJ 663-2013 §3.6 "8时至24时"); a window counts with >= 6 valid hours (GB 3095-2012 表4
+--       HJ 663-2013 §3 术语和定义 "8时至24时"); a window counts with >= 6 valid hours (GB 3095-2012 表4
 --       "8小时平均: 每8小时至少有6小时平均浓度值"); the day needs >= 14 valid windows, unless its
---       maximum already exceeds the 160 μg/m3 limit (HJ 663-2013 §5.1 note: a day with fewer valid
+--       maximum already exceeds the 160 μg/m3 limit (HJ 663-2013 §6 数据统计要求: a day with fewer valid
 --       8-hour values still counts when its maximum exceeds the limit).
 {%- set min_hours_per_day = 20 %}
 {%- set min_hours_per_8h_window = 6 %}

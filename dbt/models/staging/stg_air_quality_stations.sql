@@ -1,4 +1,4 @@
--- 监测站点: only 城市评价点 (urban assessment stations) make a city's air quality (HJ 663-2013 §4.1);
+-- 监测站点: only 城市评价点 (urban assessment stations) make a city's air quality (HJ 663-2013 §4 评价范围和评价项目);
 -- 区域点, 背景点, 清洁对照点 and 污染监控点/路边交通点 are monitored but not averaged into the city value.
 select
     station_code,
