@@ -248,3 +248,13 @@ def test_incomplete_year_gives_insufficient_data_for_a_target(warehouse, tmp_pat
         env=env, capture_output=True, text=True, cwd=settings.DBT_PROJECT_DIR)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "PASS=1" in proc.stdout and "ERROR=0" in proc.stdout
+
+
+def test_daily_and_station_marts_are_published(warehouse):
+    with duck(settings.published_path()) as con:
+        tables = {r[0] for r in con.execute("select table_name from information_schema.tables "
+                                            "where table_schema = 'marts' and table_name like 'fct_air_quality%'").fetchall()}
+        assert tables == {"fct_air_quality_daily", "fct_air_quality_station_daily"}
+        row = con.execute("select aqi, standard, stations_used from marts.fct_air_quality_daily "
+                          "where region_code = '150200' and observed_date = '2026-03-01'").fetchone()
+    assert row == (110, "HJ 633-2026", 2)
