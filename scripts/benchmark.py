@@ -9,6 +9,7 @@ dir; copy sources/ there and replace the bundled data of the generated feeds; ru
 HCW_WAREHOUSE, HCW_LANDING_DIR, HCW_ARCHIVE_DIR and DAGSTER_HOME pointing into the temp dir; print
 wall time, peak RSS (the job and its dbt subprocess) and the row counts. Numbers go in
 docs/indicators.md; no test asserts a time.
+The hourly air-quality chain at national scale has its own benchmark: scripts/bench_air_quality.py.
 """
 
 from __future__ import annotations

@@ -3,9 +3,11 @@
     .venv/bin/python scripts/generate_air_quality_sample.py
 
 Deterministic: a fixed seed, so the same files come out byte for byte. Writes
-  sources/data/air_quality_stations/air_quality_stations.csv   5 stations of 包头市 and 赤峰市
+  sources/data/air_quality_stations/air_quality_stations.csv   6 stations of 包头市 and 赤峰市
   sources/data/air_quality_hourly/air_quality_hourly_2024.csv  hourly PM2.5 PM10 SO2 NO2 CO O3, 2024
-      (包头市 all year; 赤峰市 from 1 March: a network that started late, so its year is partial)
+      (包头市 all year; 赤峰市 from 1 March: a network that started late, so its year is incomplete)
+  sources/data/air_quality_hourly/air_quality_hourly_2026.csv  包头市 2026-01-01 .. 2026-04-30: a year
+      that crosses the start of HJ 633-2026 (2026-03-01), and an incomplete year
   sources/data/air_quality_daily/air_quality_daily_2015_2024.csv  published city daily AQI:
       包头市 and 赤峰市 2015-2023, 枣庄市 2015-01-01 .. 2024-06-30 (a city that only publishes
       daily AQI; its 2024 is half a year)
@@ -33,13 +35,19 @@ STATIONS = [
     ("1502A01", "东河区环境监测站", "150200", "包头市", "城市评价点"),
     ("1502A02", "昆都仑区政府", "150200", "包头市", "城市评价点"),
     ("1502A03", "包头市背景站", "150200", "包头市", "背景点"),
+    ("1502A04", "包头市清洁对照点", "150200", "包头市", "清洁对照点"),
     ("1504A01", "红山区政府", "150400", "赤峰市", "城市评价点"),
     ("1504A02", "松山区环保局", "150400", "赤峰市", "城市评价点"),
 ]
 POLLUTANTS = ["PM2.5", "PM10", "SO2", "NO2", "CO", "O3"]
 
-# Days whose values are set by hand (both urban 包头 stations; the background station gets very
-# different values so a test notices if it were averaged in). Constant over the day unless a list.
+# Days whose values are set by hand (both urban 包头 stations; the background and clean-control
+# stations get very different values so a test notices if they were averaged in). Constant over the
+# day unless a list (24 hourly values; None = missing hour). A station not listed on a hand day
+# gets random values, except the 清洁对照点 which then gets CLEAN_CONTROL_DAY.
+URBAN = ("1502A01", "1502A02")
+CLEAN_CONTROL_DAY = {"PM2.5": 2, "PM10": 4, "SO2": 2, "NO2": 3, "CO": 0.1, "O3": 20}
+O3_GAP = [None] * 10  # O3 missing 00:00-09:59: only the windows ending 15:59 … 23:59 have >= 6 hours (9 < 14)
 HAND_CHECKED_DAYS = {
     # city PM2.5 = (70 + 80) / 2 = 75 -> IAQI 100 (a breakpoint): AQI 100, still 良 (good)
     dt.date(2024, 1, 15): {"1502A01": {"PM2.5": 70, "PM10": 100, "SO2": 20, "NO2": 40, "CO": 1.0, "O3": 60},
@@ -52,6 +60,23 @@ HAND_CHECKED_DAYS = {
     # PM2.5 160 -> IAQI 210: a heavy-pollution day (AQI > 200)
     dt.date(2024, 12, 20): {code: {"PM2.5": 160, "PM10": 200, "SO2": 30, "NO2": 50, "CO": 2.0, "O3": 30}
                             for code in ("1502A01", "1502A02", "1502A03")},
+    # HJ 663 per station: 1502A01 reports only 19 hours (00:00-04:59 missing, PM2.5 200): its day is not
+    # valid, so the city value is 1502A02's alone (PM2.5 50 -> IAQI 72), stations_used 1. Averaging
+    # the city's hours instead would give (200 + 50) / 2 = 125 for the 19 shared hours.
+    dt.date(2024, 3, 5): {"1502A01": {p: [None] * 5 + [v] * 19 for p, v in
+                                      {"PM2.5": 200, "PM10": 250, "SO2": 20, "NO2": 40, "CO": 1.0, "O3": 60}.items()},
+                          "1502A02": {"PM2.5": 50, "PM10": 60, "SO2": 10, "NO2": 20, "CO": 0.5, "O3": 60}},
+    # O3 exception (HJ 663-2013 §6 数据统计要求): only 9 valid 8-hour windows, but the maximum 250 > 160 -> valid;
+    # IAQI 150 + 50 × (250 − 215)/(265 − 215) = 185
+    dt.date(2024, 8, 10): {code: {"PM2.5": 20, "PM10": 40, "SO2": 10, "NO2": 20, "CO": 0.5, "O3": O3_GAP + [250] * 14}
+                           for code in URBAN},
+    # the same gap with O3 100: 9 windows, maximum 100 <= 160 -> O3 8h not valid -> the day is not valid
+    dt.date(2024, 8, 11): {code: {"PM2.5": 20, "PM10": 40, "SO2": 10, "NO2": 20, "CO": 0.5, "O3": O3_GAP + [100] * 14}
+                           for code in URBAN},
+    # the same concentrations on the last day of HJ 633-2012 and the first of HJ 633-2026:
+    # PM2.5 70 -> 2012: 50 + 50 × 35/40 = 93.75 -> 94 (良); 2026: 100 + 50 × 10/55 = 109.1 -> 110 (轻度污染)
+    **{day: {code: {"PM2.5": 70, "PM10": 80, "SO2": 10, "NO2": 20, "CO": 0.5, "O3": 60} for code in URBAN}
+       for day in (dt.date(2026, 2, 28), dt.date(2026, 3, 1))},
 }
 # Both urban 包头 stations are down 00:00-04:59: the city has 19 valid hours -> not a valid day.
 OUTAGE_DAY = dt.date(2024, 2, 10)
@@ -113,19 +138,18 @@ def write_stations() -> None:
         w.writerows(STATIONS)
 
 
-def write_hourly(rng: random.Random) -> None:
-    out = DATA / "air_quality_hourly" / "air_quality_hourly_2024.csv"
+def write_hourly(rng: random.Random, year: int, first_day: dict[str, dt.date], last_day: dt.date) -> None:
+    out = DATA / "air_quality_hourly" / f"air_quality_hourly_{year}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     weather = {"150200": CityWeather(rng, 38), "150400": CityWeather(rng, 30)}
-    first_day = {"150200": dt.date(2024, 1, 1), "150400": dt.date(2024, 3, 1)}
-    station_factor = {"1502A01": 1.0, "1502A02": 1.1, "1502A03": 0.6, "1504A01": 1.0, "1504A02": 0.95}
+    station_factor = {"1502A01": 1.0, "1502A02": 1.1, "1502A03": 0.6, "1502A04": 0.2, "1504A01": 1.0, "1504A02": 0.95}
     with out.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["站点编码", "日期", "小时", *POLLUTANTS])
-        for d in days(dt.date(2024, 1, 1), dt.date(2024, 12, 31)):
+        for d in days(dt.date(year, 1, 1), last_day):
             city_day = {city: wx.day(d) for city, wx in weather.items()}
             for code, _, city, _, _ in STATIONS:
-                if d < first_day[city]:
+                if city not in first_day or d < first_day[city]:
                     continue
                 # A random station outage now and then (about 1 day in 40 loses 2-8 hours).
                 outage = set()
@@ -133,9 +157,12 @@ def write_hourly(rng: random.Random) -> None:
                     start = rng.randrange(0, 20)
                     outage = set(range(start, start + rng.randrange(2, 9)))
                 fixed = HAND_CHECKED_DAYS.get(d, {}).get(code)
+                if fixed is None and d in HAND_CHECKED_DAYS and code == "1502A04":
+                    fixed = CLEAN_CONTROL_DAY
                 for hour in range(24):
                     if fixed is not None:
-                        values = [fmt(p, v[hour] if isinstance(v, list) else v) for p, v in fixed.items()]
+                        hour_values = [v[hour] if isinstance(v, list) else v for v in fixed.values()]
+                        values = [MISSING if v is None else fmt(p, v) for p, v in zip(fixed, hour_values)]
                     elif hour in outage or (d == OUTAGE_DAY and code in ("1502A01", "1502A02") and hour in OUTAGE_HOURS):
                         values = [MISSING] * len(POLLUTANTS)
                     else:
@@ -176,8 +203,9 @@ def write_daily(rng: random.Random) -> None:
 def main() -> None:
     rng = random.Random(SEED)
     write_stations()
-    write_hourly(rng)
+    write_hourly(rng, 2024, {"150200": dt.date(2024, 1, 1), "150400": dt.date(2024, 3, 1)}, dt.date(2024, 12, 31))
     write_daily(rng)
+    write_hourly(random.Random(SEED + 2026), 2026, {"150200": dt.date(2026, 1, 1)}, dt.date(2026, 4, 30))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,13 @@ scale tests and benchmarks. Seeded and deterministic; written on demand, never c
     # -> /tmp/national/<feed>/<feed>_national_2020_2024.csv for every indicator feed,
     #    plus population_by_age and pension_beds (the per-capita denominators and HC17)
 
+    .venv/bin/python scripts/generate_national.py --air-quality-hourly --year 2024 --out /tmp/aq
+    .venv/bin/python scripts/generate_national.py --air-quality-hourly --year 2024 --months 1 --out /tmp/aq
+    # -> /tmp/aq/air_quality_stations/air_quality_stations_national.csv (about 1,900 stations in
+    #    every prefecture city and municipality) and /tmp/aq/air_quality_hourly/
+    #    air_quality_hourly_national_<yyyy-mm>.csv, one file per month, in the layout the
+    #    air_quality_hourly feed reads (station, date, hour, six pollutants, "—" = missing hour)
+
 Regions: the 县级 codes marked 在用 in sources/reference/admin_codes_gbt2260/result.csv (2,846 in the
 2024 list). Each region gets a seeded population and urban share; the values come from the same
 value model as the bundled sample data (scripts/generate_sample_feeds.py), so they are plausible,
@@ -80,12 +87,191 @@ def generate(out_dir: Path, n_years: int, seed: int = DEFAULT_SEED, regions: lis
     return written
 
 
+# ---------------------------------------------------------------------------------------------
+# Hourly air-quality station data for a national network (the air_quality_hourly feed at scale).
+
+STATION_TYPES = ("城市评价点", "清洁对照点", "背景点")
+# provinces with spring dust (沙尘) days: 北京 天津 河北 山西 内蒙古 辽宁 陕西 甘肃 青海 宁夏 新疆
+DUST_PROVINCES = {"11", "12", "13", "14", "15", "21", "61", "62", "63", "64", "65"}
+
+
+def prefecture_cities(reference_csv: Path | None = None) -> list[tuple[str, str]]:
+    """Every current prefecture-level city (地级) plus the four municipalities (直辖市): (code, name)."""
+    path = reference_csv or REPO / "sources" / "reference" / "admin_codes_gbt2260" / "result.csv"
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["状态"] == "在用"]
+    cities = [(r["代码"], r["名称"]) for r in rows if r["级别"] == "地级"]
+    cities += [(r["代码"], r["名称"]) for r in rows if r["代码"] in ("110000", "120000", "310000", "500000")]
+    return sorted(cities)
+
+
+def national_stations(seed: int = DEFAULT_SEED) -> list[tuple[str, str, str, str, str]]:
+    """About 1,900 stations: 3-7 城市评价点 per city (12-16 in a municipality), a 清洁对照点 in about
+    half of the cities and a 背景点 in a fifth. Rows as in the air_quality_stations feed."""
+    stations = []
+    for code, name in prefecture_cities():
+        rng = random.Random(f"{seed}:stations:{code}")
+        n_urban = rng.randint(12, 16) if code.endswith("0000") else rng.choice([3, 4, 4, 5, 5, 6, 6, 7])
+        kinds = ["城市评价点"] * n_urban
+        if rng.random() < 0.5:
+            kinds.append("清洁对照点")
+        if rng.random() < 0.2:
+            kinds.append("背景点")
+        for i, kind in enumerate(kinds, start=1):
+            stations.append((f"{code[:4]}A{i:02d}", f"{name}{i}号{kind}", code, name, kind))
+    return stations
+
+
+def city_day_weather(cities: list[str], days: list, seed: int):
+    """Per city and day: PM2.5 base, PM10 ratio, SO2, NO2, CO, O3 day level, dust flag (pandas frame).
+    An AR(1) pollution factor per city gives day-to-day persistence; heating-season PM2.5, summer O3."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    n_c, n_d = len(cities), len(days)
+    doy = np.array([d.timetuple().tm_yday for d in days])
+    season = np.cos(2 * np.pi * (doy - 15) / 365.25)  # 1 mid-January, -1 mid-July
+    base = rng.lognormal(np.log(35), 0.35, n_c)[:, None]
+    northern = np.array([c[:2] in DUST_PROVINCES for c in cities])[:, None]
+    shocks = rng.normal(0, 0.45, (n_c, n_d))
+    state = np.zeros((n_c, n_d))
+    for j in range(n_d):
+        state[:, j] = (0.7 * state[:, j - 1] if j else 0) + shocks[:, j]
+    factor = np.exp(state)
+    heating = np.where(northern, 0.8, 0.4) * season
+    pm25 = base * (1 + heating) * factor
+    spring = (doy >= 60) & (doy <= 150)
+    dust = northern & spring[None, :] & (rng.random((n_c, n_d)) < 0.04)
+    pm10_ratio = np.where(dust, rng.uniform(4, 8, (n_c, n_d)), rng.uniform(1.5, 2.0, (n_c, n_d)))
+    frame = pd.DataFrame({
+        "region_code": np.repeat(cities, n_d),
+        "observed_date": np.tile(np.array(days, dtype="datetime64[D]"), n_c),
+        "pm25": (pm25 * np.where(dust, 1.6, 1.0)).ravel(),
+        "pm10_ratio": pm10_ratio.ravel(),
+        "so2": (8 + 16 * np.maximum(season, 0) * factor).ravel(),
+        "no2": (22 + 10 * season * factor).ravel(),
+        "co": (0.5 + 0.7 * np.maximum(season, 0) * factor).ravel(),
+        "o3_day": np.maximum(70 + 60 * -season + rng.normal(0, 12, (n_c, n_d)), 10).ravel(),
+        "is_dust_day": dust.ravel(),
+    })
+    return frame
+
+
+HOURLY_SQL = """
+with s as (select * from stations),
+h as (select range as hour from range(24)),
+x as (
+    select s.station_code, w.observed_date, h.hour, w.*, s.station_factor,
+           -- deterministic noise in [0, 1) per station, hour and pollutant
+           (hash(s.station_code, w.observed_date, h.hour, 1) % 1000000) / 1e6 as u1,
+           (hash(s.station_code, w.observed_date, h.hour, 2) % 1000000) / 1e6 as u2,
+           (hash(s.station_code, w.observed_date, 3) % 1000000) / 1e6 as u_outage,
+           (hash(s.station_code, w.observed_date, 4) % 20) as outage_start,
+           (hash(s.station_code, w.observed_date, 5) % 7) + 2 as outage_len,
+           (hash(s.station_code, w.observed_date, h.hour, 6) % 1000000) / 1e6 as u_gap,
+           (hash(s.station_code, cast(date_trunc('month', w.observed_date) as date), 7) % 1000000) / 1e6 as u_month
+    from s
+    join weather as w on w.region_code = s.region_code
+    cross join h
+),
+v as (
+    select
+        station_code, observed_date, hour,
+        -- missing: a random hour (1 %), an outage of 2-8 hours on 2.5 % of station-days, a whole
+        -- station down for a month now and then (0.5 % of station-months)
+        u_gap < 0.01 or (u_outage < 0.025 and hour >= outage_start and hour < outage_start + outage_len)
+            or u_month < 0.005 as is_missing,
+        case when hour in (7, 8, 9, 18, 19, 20, 21) then 1.15 when hour between 12 and 16 then 0.85 else 1.0 end
+            * station_factor * (0.85 + 0.3 * u1) as f,
+        pm25, pm10_ratio, so2, no2, co,
+        o3_day * (0.55 + 0.75 * greatest(sin(pi() * (hour - 7) / 14), 0)) * (0.9 + 0.2 * u2) as o3
+    from x
+)
+select
+    station_code as "站点编码",
+    strftime(observed_date, '%Y-%m-%d') as "日期",
+    hour as "小时",
+    case when is_missing then '—' else cast(round(pm25 * f) as integer)::varchar end as "PM2.5",
+    case when is_missing then '—' else cast(round(pm25 * pm10_ratio * f) as integer)::varchar end as "PM10",
+    case when is_missing then '—' else cast(round(so2 * f) as integer)::varchar end as "SO2",
+    case when is_missing then '—' else cast(round(no2 * f) as integer)::varchar end as "NO2",
+    case when is_missing then '—' else printf('%.1f', co * f) end as "CO",
+    case when is_missing then '—' else cast(round(o3) as integer)::varchar end as "O3"
+from v
+order by station_code, observed_date, hour
+"""
+
+
+def generate_air_quality_hourly(out_dir: Path, start, end, seed: int = DEFAULT_SEED,
+                                stations_file: bool = True) -> dict[str, object]:
+    """Write the national station list and hourly data for the days start <= day < end (one CSV per
+    month, or one named after the day for a single day). Set-based: the city weather is numpy, the
+    station-hour expansion one DuckDB query per file."""
+    import datetime as dt
+
+    import duckdb
+    import pandas as pd
+
+    stations = national_stations(seed)
+    station_file = out_dir / "air_quality_stations" / "air_quality_stations_national.csv"
+    if stations_file:
+        station_file.parent.mkdir(parents=True, exist_ok=True)
+        station_file.write_text(to_csv([["站点编码", "站点名称", "城市代码", "城市", "点位类型"], *map(list, stations)]),
+                                encoding="utf-8")
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days)]
+    cities = sorted({s[2] for s in stations})
+    weather = city_day_weather(cities, days, seed + start.toordinal())
+    factors = pd.DataFrame({
+        "station_code": [s[0] for s in stations],
+        "region_code": [s[2] for s in stations],
+        "station_factor": [{"城市评价点": 1.0, "清洁对照点": 0.35, "背景点": 0.6}[s[4]]
+                           * random.Random(f"{seed}:factor:{s[0]}").uniform(0.85, 1.15) for s in stations],
+    })
+    hourly_dir = out_dir / "air_quality_hourly"
+    hourly_dir.mkdir(parents=True, exist_ok=True)
+    files = []
+    with duckdb.connect() as con:
+        con.register("stations", factors)
+        groups = [(f"{start:%Y-%m-%d}", weather)] if len(days) == 1 else [
+            (f"{month:%Y-%m}", weather[(weather["observed_date"].dt.year == month.year)
+                                      & (weather["observed_date"].dt.month == month.month)])
+            for month in sorted({d.replace(day=1) for d in days})]
+        for label, frame in groups:
+            con.register("weather", frame)
+            path = hourly_dir / f"air_quality_hourly_national_{label}.csv"
+            con.execute(f"copy ({HOURLY_SQL}) to '{path}' (header, delimiter ',')")
+            files.append(path)
+    return {"stations": station_file, "hourly": files, "n_stations": len(stations), "n_cities": len(cities),
+            "days": len(days), "dust_city_days": int(weather["is_dust_day"].sum()),
+            "rows": len(stations) * len(days) * 24}
+
+
+def month_range(year: int, months: int):
+    import datetime as dt
+
+    end_month = months + 1
+    return dt.date(year, 1, 1), dt.date(year + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Generate national synthetic feeds (not committed).")
     parser.add_argument("--years", type=int, default=5, help="number of years ending in 2024 (default 5)")
     parser.add_argument("--out", type=Path, required=True, help="output directory (one folder per feed)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--air-quality-hourly", action="store_true",
+                        help="write the national hourly station network instead of the yearly feeds")
+    parser.add_argument("--year", type=int, default=LAST_YEAR, help="year of the hourly data (default 2024)")
+    parser.add_argument("--months", type=int, default=12, help="months of hourly data from January (default 12)")
     args = parser.parse_args(argv)
+    if args.air_quality_hourly:
+        if not 1 <= args.months <= 12:
+            parser.error("--months must be between 1 and 12")
+        started = time.monotonic()
+        info = generate_air_quality_hourly(args.out, *month_range(args.year, args.months), args.seed)
+        print(f"{info['n_stations']:,} stations in {info['n_cities']} cities × {info['days']} days × 24 hours "
+              f"({info['dust_city_days']} dust city-days) in {args.out} ({time.monotonic() - started:.1f} s)")
+        return 0
     if not 1 <= args.years <= 60:
         parser.error("--years must be between 1 and 60")
     started = time.monotonic()

@@ -146,8 +146,9 @@ def _write_parents(path: Path) -> None:
     values += [("370406", 2020, code, v) for code, v in DISTRICT_2020.items()]
     values += [(r, 2022, code, v) for r, vals in EQUAL_2022.items() for code, v in vals.items()]
     values += [("150200", y, "HC34", v) for y, v in HC34_SERIES.items()]
-    con.execute("create table marts.fct_indicator_value (region_code varchar, year integer, indicator_code varchar, value double)")
-    con.executemany("insert into marts.fct_indicator_value values (?, ?, ?, ?)", values)
+    con.execute("create table marts.fct_indicator_value (region_code varchar, year integer, indicator_code varchar, value double, "
+                "is_complete_year boolean default true)")
+    con.executemany("insert into marts.fct_indicator_value (region_code, year, indicator_code, value) values (?, ?, ?, ?)", values)
     con.execute("""create table reference.plan_targets (target_id varchar, region_code varchar, region_name_zh varchar,
         plan_document varchar, indicator_code varchar, indicator_text_zh varchar, mapping_quality varchar,
         target_year integer, comparator varchar, comparator_as_written varchar, comparator_note varchar,
@@ -350,7 +351,8 @@ def test_a_closed_round_is_reproduced_byte_for_byte_after_a_region_is_added(tmp_
     closed_before, open_before = run_and_read(2020), run_and_read(2021)
     # A new city reports 2020 and 2021 values better than everyone's.
     with duckdb.connect(str(database)) as con:
-        con.executemany("insert into marts.fct_indicator_value values ('150600', ?, ?, ?)",
+        con.executemany("insert into marts.fct_indicator_value (region_code, year, indicator_code, value) "
+                        "values ('150600', ?, ?, ?)",
                         [(2020, "HC01", 99.0), (2020, "HC30", 1.0), (2020, "HC38", 40.0),
                          (2021, "HC01", 99.0), (2021, "HC30", 1.0), (2021, "HC38", 40.0)])
     closed_after = run_and_read(2020)

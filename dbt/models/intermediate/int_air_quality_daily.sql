@@ -1,14 +1,20 @@
 -- 城市日空气质量指数 / City daily AQI, one row per city and day, from either
---   computed_hourly  the IAQI of the day's statistics (int_air_quality_iaqi): AQI = max IAQI;
---                    a valid day has all six required statistics valid (SO2, NO2, PM10, CO, PM2.5
---                    24-hour means and the O3 daily maximum 8-hour mean; O3 1-hour counts when present)
+--   computed_hourly  the IAQI of the day's city statistics (int_air_quality_iaqi): AQI = max IAQI
+--                    (HJ 633 §5); a valid day has all six required statistics valid (SO2, NO2,
+--                    PM10, CO, PM2.5 24-hour means and the O3 daily maximum 8-hour mean; O3 1-hour
+--                    counts when present)
 --   published_daily  the AQI the city published (air_quality_daily feed)
 -- Per city-day: a valid computed AQI first, then the published one, then an invalid computed day
--- (kept, is_valid_day false, so the gap is visible).
+-- (kept, is_valid_day false, so the gap is visible). `standard` names the HJ 633 edition in force
+-- that day (for a published AQI: the edition the publisher had to apply).
 {%- set required_metrics = ['so2_24h', 'no2_24h', 'pm10_24h', 'co_24h', 'pm25_24h', 'o3_8h'] %}
 
 with iaqi as (
     select * from {{ ref('int_air_quality_iaqi') }}
+),
+
+standards as (
+    select distinct standard, valid_from, valid_to from {{ ref('aqi_breakpoints') }}
 ),
 
 computed as (
@@ -18,13 +24,16 @@ computed as (
         max(iaqi) as aqi,
         sum(case when is_valid and metric in ('{{ required_metrics | join("', '") }}') then 1 else 0 end)
             as n_valid_required,
+        -- the fewest evaluation stations any of the six required statistics rests on
+        min(case when metric in ('{{ required_metrics | join("', '") }}') then stations_used end) as stations_used,
+        max(standard) as standard,
         'computed_hourly' as source
     from iaqi
     group by region_code, observed_date
 ),
 
 computed_primary as (
-    -- 首要污染物: the statistic(s) with the highest IAQI, named only when AQI > 50 (HJ 633 §6)
+    -- 首要污染物: the statistic(s) with the highest IAQI, named only when AQI > 50 (HJ 633 §5)
     select
         c.region_code,
         c.observed_date,
@@ -45,6 +54,8 @@ candidates as (
         c.aqi,
         p.primary_pollutant,
         c.n_valid_required = {{ required_metrics | length }} and c.aqi is not null as is_valid_day,
+        c.stations_used,
+        c.standard,
         c.source
     from computed as c
     left join computed_primary as p
@@ -52,13 +63,18 @@ candidates as (
        and p.observed_date = c.observed_date
     union all
     select
-        region_code,
-        observed_date,
-        aqi,
-        primary_pollutant,
-        aqi is not null as is_valid_day,
+        d.region_code,
+        d.observed_date,
+        d.aqi,
+        d.primary_pollutant,
+        d.aqi is not null as is_valid_day,
+        cast(null as integer) as stations_used,
+        st.standard,
         'published_daily' as source
-    from {{ ref('stg_air_quality_daily') }}
+    from {{ ref('stg_air_quality_daily') }} as d
+    left join standards as st
+        on d.observed_date >= st.valid_from
+       and (st.valid_to is null or d.observed_date < st.valid_to)
 ),
 
 ranked as (
@@ -76,7 +92,7 @@ select
     observed_date,
     cast(extract(year from observed_date) as integer) as year,
     aqi,
-    -- HJ 633 表2 空气质量指数级别
+    -- HJ 633 表2 空气质量指数级别 (the same six classes in 2012 and 2026)
     case
         when not is_valid_day then null
         when aqi <= 50 then '优'
@@ -88,6 +104,8 @@ select
     end as aqi_category_zh,
     primary_pollutant,
     is_valid_day,
+    stations_used,
+    standard,
     source
 from ranked
 where preference = 1

@@ -21,3 +21,4 @@ from {{ ref('fct_indicator_value') }} as v
 inner join scored_indicators as s on s.indicator_code = v.indicator_code
 left join {{ ref('int_region_comparison_group') }} as g on g.region_code = v.region_code
 where v.value is not null
+  and v.is_complete_year  -- an incomplete air-quality year is shown, not scored

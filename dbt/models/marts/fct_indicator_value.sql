@@ -92,7 +92,10 @@ select
     v.input_load_ids,
     d.data_as_of,
     v.value_source,
-    pv.value as published_value
+    pv.value as published_value,
+    -- annual completeness (GB 3095 表4) of the air-quality indicators; true for every other indicator
+    c.valid_days,
+    coalesce(c.is_complete_year, true) as is_complete_year
 from indicator_values as v
 inner join {{ ref('dim_indicator') }} as i using (indicator_code)
 left join {{ ref('dim_region') }} as r using (region_code)
@@ -100,3 +103,7 @@ left join data_as_of as d
     on d.region_code = v.region_code and d.year = v.year and d.indicator_code = v.indicator_code
 left join published_values as pv
     on pv.region_code = v.region_code and pv.year = v.year and pv.indicator_code = v.indicator_code
+left join {{ ref('int_indicator_air_quality_coverage') }} as c
+    on c.region_code = v.region_code
+   and c.year = v.year
+   and c.indicator_code = v.indicator_code

@@ -4,6 +4,8 @@
 -- The status, its year and its value always come from one row of fct_indicator_value:
 --   past due     -> the value in the target year (met / not met / no data);
 --   not yet due  -> the latest value, read with the projection (on track / off track / not yet due).
+-- An incomplete air-quality year (is_complete_year false, GB 3095 表4) never judges a target: where it is
+-- the only value, the status is 'insufficient data' (数据不足).
 with targets as (
     select * from {{ ref('plan_targets') }}
 ),
@@ -20,6 +22,13 @@ indicator_values as (
     select region_code, indicator_code, year, value
     from {{ ref('fct_indicator_value') }}
     where value is not null
+      and is_complete_year  -- an incomplete air-quality year does not judge a target
+),
+
+incomplete_values as (
+    select region_code, indicator_code, year
+    from {{ ref('fct_indicator_value') }}
+    where value is not null and not is_complete_year
 ),
 
 latest as (
@@ -74,6 +83,8 @@ joined as (
         l.latest_year,
         l.latest_value,
         at_target.value as value_in_target_year,
+        incomplete.year is not null as is_target_year_incomplete,
+        latest_incomplete.latest_incomplete_year,
         tr.trend_years_used,
         tr.trend_first_year,
         tr.trend_last_year,
@@ -108,6 +119,16 @@ joined as (
        and at_target.indicator_code = t.indicator_code
        and at_target.year = cast(t.target_year as integer)
     left join trend as tr on tr.target_id = t.target_id
+    left join incomplete_values as incomplete
+        on incomplete.region_code = t.region_code
+       and incomplete.indicator_code = t.indicator_code
+       and incomplete.year = cast(t.target_year as integer)
+    left join (
+        select region_code, indicator_code, max(year) as latest_incomplete_year
+        from incomplete_values group by region_code, indicator_code
+    ) as latest_incomplete
+        on latest_incomplete.region_code = t.region_code
+       and latest_incomplete.indicator_code = t.indicator_code
 ),
 
 -- Projection only for targets not yet due, with three points or more, clipped to the
@@ -144,6 +165,8 @@ judged as (
                     when is_not_yet_due then case when is_moving_as_planned then 'on track' else 'off track' end
                     when is_moving_as_planned then 'met' else 'not met'
                 end
+            -- 数据不足: only incomplete years (GB 3095 表4) where a value would judge the target
+            when latest_value is null and latest_incomplete_year is not null then 'insufficient data'
             when latest_value is null then 'no data'
             when is_not_yet_due then
                 case
@@ -152,6 +175,7 @@ judged as (
                     when projected_value is not null then 'off track'
                     else 'not yet due'
                 end
+            when value_in_target_year is null and is_target_year_incomplete then 'insufficient data'
             when value_in_target_year is null then 'no data'
             when {{ meets_target('value_in_target_year', 'comparator', 'target_value', 'target_value_max') }} then 'met'
             else 'not met'
@@ -181,7 +205,7 @@ select
     case status
         when 'met' then '达成' when 'not met' then '未达成' when 'on track' then '按期可达'
         when 'off track' then '进度滞后' when 'not yet due' then '未到期' when 'no data' then '无数据'
-        when 'not comparable' then '不可比'
+        when 'not comparable' then '不可比' when 'insufficient data' then '数据不足'
     end as status_zh,
     -- the year and value the status was judged on (one row of fct_indicator_value)
     case

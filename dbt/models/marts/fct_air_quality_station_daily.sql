@@ -1,0 +1,20 @@
+-- 点位日统计 / Station daily statistics for analysts (HJ 663-2013 per station): the five 24-hour
+-- means, O3 daily maximum 1-hour and 8-hour, the valid hours / 8-hour windows behind each, and
+-- whether each statistic is valid and whether the station counts for its city (城市评价点).
+select
+    d.station_code,
+    s.station_name_zh,
+    s.station_type_zh,
+    d.is_evaluation_station,
+    d.region_code,
+    d.observed_date,
+    d.year,
+    d.pm25_24h, d.pm25_hours, d.pm25_24h_is_valid,
+    d.pm10_24h, d.pm10_hours, d.pm10_24h_is_valid,
+    d.so2_24h, d.so2_hours, d.so2_24h_is_valid,
+    d.no2_24h, d.no2_hours, d.no2_24h_is_valid,
+    d.co_24h, d.co_hours, d.co_24h_is_valid,
+    d.o3_1h, d.o3_hours, d.o3_1h_is_valid,
+    d.o3_8h, d.o3_8h_windows, d.o3_8h_is_valid
+from {{ ref('int_air_quality_station_daily') }} as d
+left join {{ ref('stg_air_quality_stations') }} as s on s.station_code = d.station_code
