@@ -56,14 +56,14 @@ county_rollup as (
         'county' as aggregated_from,
         sum(c.numerator) as numerator,
         sum(c.denominator) as denominator,
-        any_value(c.multiplier) as multiplier,
+        max(c.multiplier) as multiplier,
         count(*) as n_reporting_units,
         sum(p.population) as reporting_population
     from reported as c
     inner join regions as r on r.region_code = c.region_code
     left join population as p on p.region_code = c.region_code and p.year = c.year
     where c.level_rank = 3 and not r.is_statistical_zone and c.prefecture_code <> c.region_code
-    group by all
+    group by c.prefecture_code, c.year, c.indicator_code
 ),
 
 -- A prefecture's own value when it reports one, else its county roll-up.
@@ -90,12 +90,12 @@ province_rollup as (
         'prefecture' as aggregated_from,
         sum(pi.numerator) as numerator,
         sum(pi.denominator) as denominator,
-        any_value(pi.multiplier) as multiplier,
+        max(pi.multiplier) as multiplier,
         count(*) as n_reporting_units,
         sum(p.population) as reporting_population
     from prefecture_inputs as pi
     left join population as p on p.region_code = pi.region_code and p.year = pi.year
-    group by all
+    group by pi.province_code, pi.year, pi.indicator_code
 ),
 
 rollups as (

@@ -57,6 +57,11 @@ trend_points as (
     where recency <= 5
 ),
 
+trend_points_ordered as (
+    select *, row_number() over (partition by target_id order by year) as oldest_first
+    from trend_points
+),
+
 trend as (
     select
         target_id,
@@ -70,9 +75,9 @@ trend as (
         regr_sxx(value, year) as sxx,
         -- residual sum of squares = Syy (1 - r2); with constant values r2 is NULL and the fit is exact
         regr_syy(value, year) * (1 - coalesce(regr_r2(value, year), 1)) as rss,
-        arg_min(value, year) as first_value,
-        arg_max(value, year) as last_value
-    from trend_points
+        max(case when oldest_first = 1 then value end) as first_value,
+        max(case when recency = 1 then value end) as last_value
+    from trend_points_ordered
     group by target_id
 ),
 
@@ -98,7 +103,7 @@ joined as (
             * sqrt(tr.rss / nullif(tr.trend_years_used - 2, 0))
             * sqrt(1 + 1.0 / tr.trend_years_used
                    + power(cast(t.target_year as integer) - tr.mean_year, 2) / nullif(tr.sxx, 0)) as half_interval,
-        i.hard_min,
+        coalesce(i.hard_min, 0) as hard_min,
         i.hard_max,
         case
             when not t.is_comparable
@@ -132,7 +137,8 @@ joined as (
 ),
 
 -- Projection only for targets not yet due, with three points or more, clipped to the
--- indicator's possible range (a rate cannot pass 100 %, a death rate cannot fall below 0).
+-- indicator's possible range (a rate cannot pass 100 %, a death rate cannot fall below 0: no
+-- indicator is negative, so 0 is the floor where dim_indicator sets no hard_min).
 projected as (
     select
         *,
