@@ -3,8 +3,14 @@
 Tables (schema raw):
   raw.<feed>        every row ever loaded, typed, with _load_id, _source_file, _file_sha256,
                     _row_number, _loaded_at and _superseded_by_load_id (NULL = current value)
-  raw._loads        one row per file: hash, status (loaded / rejected), counts, message
+  raw._loads        one row per file: hash, status (loaded / rejected / conflict), counts, message
   raw._quarantine   one row per problem: file, row, column, value, reason, the raw record
+  raw._conflicts    one row per key two files of the same run both carry, until settled
+
+Set-based: a file is read once into a DuckDB table of text (reader.stage_file); the notation
+rules (normalize_sql), region resolution (regions.resolve_regions, over distinct values), duplicate
+keys and quarantine run as SQL over the whole file. Quarantine is one INSERT, the canonical rows
+one INSERT ... SELECT, a revision one UPDATE.
 
 A file whose SHA-256 was already loaded for the feed adds nothing. A file that covers keys
 loaded before (a revision) supersedes those rows; the old rows stay with their load id.
@@ -12,33 +18,39 @@ loaded before (a revision) supersedes those rows; the old rows stay with their l
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
-from decimal import Decimal
-from collections import defaultdict
+import tempfile
 from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
+from dagster_project import settings
 from dagster_project.feeds.config import ColumnSpec, FeedConfig
-from dagster_project.feeds.normalize import (
-    ValueNotation, is_missing, parse_date, parse_decimal, parse_year, to_integer,
+from dagster_project.feeds.normalize_sql import (
+    WHITESPACE, date_check_sql, date_sql, datetime_sql, missing_sql, number_sql, year_sql,
 )
-from dagster_project.feeds.reader import FileRejected, RawTable, read_file
-from dagster_project.feeds.regions import RegionIndex, load_region_index
+from dagster_project.feeds.reader import FileRejected, StagedFile, column_names, stage_file
+from dagster_project.feeds.regions import RegionIndex, load_region_index, resolve_regions
+from dagster_project.feeds.sql_text import fold_sql, sql_literal
 
 SQL_TYPES = {
     "string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "year": "INTEGER",
-    "date": "DATE", "region": "VARCHAR",
+    "date": "DATE", "datetime": "TIMESTAMP", "region": "VARCHAR",
 }
 LINEAGE_COLUMNS = {
     "_load_id": "VARCHAR", "_source_file": "VARCHAR", "_file_sha256": "VARCHAR",
     "_row_number": "INTEGER", "_loaded_at": "TIMESTAMP", "_superseded_by_load_id": "VARCHAR",
 }
+# Problems listed in FileOutcome.problems (the asset shows the first 50); all are in raw._quarantine.
+MAX_PROBLEMS_LISTED = 1000
 
 DDL = """
 create schema if not exists raw;
@@ -48,44 +60,34 @@ create table if not exists raw._loads (
     status varchar, rows_loaded integer, rows_quarantined integer, rows_superseded integer,
     message varchar
 );
+alter table raw._loads add column if not exists values_quarantined integer;
 create table if not exists raw._quarantine (
     load_id varchar, feed varchar, source_file varchar, file_sha256 varchar,
     row_number integer, column_name varchar, source_column varchar, raw_value varchar,
     reason varchar, raw_record varchar, quarantined_at timestamp
 );
+create table if not exists raw._conflicts (
+    feed varchar, key_text varchar, source_file varchar, file_sha256 varchar, load_id varchar,
+    other_file varchar, other_sha256 varchar, detected_at timestamp,
+    settled_by_load_id varchar, settled_how varchar
+);
 """
-
-
-@dataclass
-class Problem:
-    row_number: int
-    column: str
-    source_column: str | None
-    value: str | None
-    reason: str
-    raw_record: dict[str, str | None]
-
-    def describe(self, file_name: str) -> str:
-        return (f"{file_name} row {self.row_number} column '{self.source_column or self.column}' "
-                f"value {self.value!r}: {self.reason}")
-
-
-@dataclass
-class ParsedFile:
-    frame: pd.DataFrame  # canonical columns + _row_number
-    problems: list[Problem]
+LOADS_COLUMNS = ("load_id, feed, source_file, source_path, archived_path, file_sha256, file_bytes, loaded_at, "
+                 "status, rows_loaded, rows_quarantined, rows_superseded, message, values_quarantined")
 
 
 @dataclass
 class FileOutcome:
     file_name: str
-    status: str  # loaded | duplicate | rejected
+    status: str  # loaded | duplicate | rejected | conflict
     sha256: str
     rows_loaded: int = 0
     rows_quarantined: int = 0
     rows_superseded: int = 0
     message: str = ""
     problems: list[str] = field(default_factory=list)
+    # Single values set to NULL in rows that did load (a bad measure value).
+    values_quarantined: int = 0
 
 
 def sha256_of(path: Path) -> str:
@@ -96,119 +98,374 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def _parse_cell(raw: str | None, col: ColumnSpec, regions: RegionIndex, required: bool):
-    if is_missing(raw):
-        if required:
-            raise ValueNotation("missing value in a required column")
-        return None
-    assert raw is not None
-    if col.type == "string":
-        return raw.strip()
-    if col.type == "region":
-        return regions.resolve(raw)
-    if col.type == "year":
-        return parse_year(raw)
-    if col.type == "date":
-        return parse_date(raw)
-    value = parse_decimal(raw, col.unit) * Decimal(str(col.multiplier))
-    if col.type == "integer":
-        return to_integer(value)
-    return float(value)
+# ---- units -------------------------------------------------------------------------------
+
+def _unit_key(unit: str) -> str:
+    import unicodedata
+    return unicodedata.normalize("NFKC", unit).replace(" ", "")
 
 
-def map_header(table: RawTable, cfg: FeedConfig, file_name: str) -> dict[str, int]:
-    """Canonical column -> position in the file. File-level errors for missing/unexpected columns."""
-    named = [h for h in table.header if h]
+@lru_cache(maxsize=4)
+def _unit_table(path: Path, _mtime: int) -> dict[tuple[str, str], Decimal]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return {(_unit_key(r["unit"]), _unit_key(r["canonical"])): Decimal(r["factor"]) for r in csv.DictReader(fh)}
+
+
+def unit_factor(published: str | None, canonical: str | None, file_name: str) -> Decimal:
+    """How many canonical units one published unit is worth (sources/reference/units.csv)."""
+    if not published or not canonical or _unit_key(published) == _unit_key(canonical):
+        return Decimal(1)
+    path = settings.reference_dir() / "units.csv"
+    if not path.exists():
+        path = settings.PROJECT_ROOT / "sources" / "reference" / "units.csv"
+    table = _unit_table(path, path.stat().st_mtime_ns)
+    factor = table.get((_unit_key(published), _unit_key(canonical)))
+    if factor is None:
+        raise FileRejected(f"{file_name}: no conversion from '{published}' to '{canonical}' in "
+                           f"sources/reference/units.csv (add a row: unit, canonical, factor)")
+    return factor
+
+
+# ---- header mapping (file level) ---------------------------------------------------------
+
+@dataclass
+class Mapped:
+    col: ColumnSpec
+    raw_sql: str            # SQL expression of the raw text over the staged table
+    label: str | None       # the publisher header(s), shown as source_column
+    factor: Decimal         # published unit -> canonical unit, times the column multiplier
+    composed: bool = False
+
+
+def map_columns(header: list[str], cfg: FeedConfig, file_name: str) -> dict[str, Mapped]:
+    """Canonical column -> where its raw text comes from. File-level errors for missing/unexpected columns."""
+    named = [h for h in header if h]
     repeated = sorted({h for h in named if named.count(h) > 1})
     if repeated:
         raise FileRejected(f"{file_name}: column header(s) {repeated} appear more than once; "
                            "which one holds the values is ambiguous")
-    positions = {h: i for i, h in enumerate(table.header) if h}
-    mapping: dict[str, int] = {}
+    pos = {h: f"c{i + 1}" for i, h in enumerate(header) if h}
+    mapping: dict[str, Mapped] = {}
     used: set[str] = set()
     for col in cfg.columns:
-        for source in col.source:
-            if source in positions:
-                mapping[col.name] = positions[source]
-                used.add(source)
-                break
-        else:
-            if col.required or col.name in cfg.grain:
-                raise FileRejected(
-                    f"{file_name}: missing required column '{col.name}' "
-                    f"(expected one of {col.source}; the file has {[h for h in table.header if h]})"
-                )
-    unexpected = [h for h in table.header if h and h not in used and h not in cfg.ignore_columns]
+        multiplier = Decimal(str(col.multiplier))
+        chosen = next((s for s in col.source if s.header in pos and all(h in pos for h in s.when_file_has)), None)
+        if chosen is not None:
+            factor = unit_factor(chosen.unit, col.unit, file_name) * multiplier
+            mapping[col.name] = Mapped(col, pos[chosen.header], chosen.header, factor)
+            used.add(chosen.header)
+            continue
+        if col.compose and all(h in pos for h in col.compose.from_):
+            parts = [pos[h] for h in col.compose.from_]
+            trimmed = [f"trim({p}, {sql_literal(WHITESPACE)})" for p in parts]
+            if col.compose.format == "date":
+                text = " || '-' || ".join(trimmed)
+            elif col.compose.format == "datetime" and len(parts) == 2:
+                text = f"{trimmed[0]} || ' ' || {trimmed[1]}"
+            elif col.compose.format == "datetime":
+                text = " || '-' || ".join(trimmed[:3]) + f" || ' ' || {trimmed[3]}"
+            else:
+                text = f" || {sql_literal(col.compose.sep)} || ".join(trimmed)
+            any_missing = " or ".join(missing_sql(p, fold_sql(p), cfg.missing_values) for p in parts)
+            mapping[col.name] = Mapped(col, f"(case when {any_missing} then null else {text} end)",
+                                       "+".join(col.compose.from_), multiplier, composed=True)
+            used.update(col.compose.from_)
+            continue
+        if col.required or col.name in cfg.grain:
+            raise FileRejected(
+                f"{file_name}: missing required column '{col.name}' "
+                f"(expected one of {[s.header for s in col.source]}"
+                + (f" or the columns {list(col.compose.from_)}" if col.compose else "")
+                + f"; the file has {named})")
+    unexpected = [h for h in header if h and h not in used and h not in cfg.ignore_columns]
     if unexpected:
         raise FileRejected(
             f"{file_name}: unexpected column(s) {unexpected}: declare them under 'columns' or "
-            f"'ignore_columns' in {cfg.name}.yml"
-        )
+            f"'ignore_columns' in {cfg.name}.yml")
     return mapping
 
 
-def parse_table(table: RawTable, cfg: FeedConfig, file_name: str, regions: RegionIndex) -> ParsedFile:
-    mapping = map_header(table, cfg, file_name)
-    width = len(table.header)
-    records: list[dict] = []
-    problems: list[Problem] = []
-    for row in table.rows:
-        raw_record = {table.header[i] or f"column_{i + 1}": (row.values[i] if i < len(row.values) else None)
-                      for i in range(width)}
-        if len(row.values) != width:
-            extra = row.values[width:]
-            if len(row.values) < width or any(not is_missing(v) for v in extra):
-                problems.append(Problem(row.row_number, "*", None, None,
-                                        f"row has {len(row.values)} fields, the header has {width}", raw_record))
-                continue
-        record: dict = {"_row_number": row.row_number}
-        row_problems = [
-            # A value under an empty header cell would otherwise be dropped without a trace.
-            Problem(row.row_number, f"column_{i + 1}", None, row.values[i], "value in a column without a header",
-                    raw_record)
-            for i in range(min(width, len(row.values)))
-            if not table.header[i] and not is_missing(row.values[i])
-        ]
-        for col in cfg.columns:
-            pos = mapping.get(col.name)
-            raw = row.values[pos] if pos is not None and pos < len(row.values) else None
-            try:
-                record[col.name] = _parse_cell(raw, col, regions, col.required or col.name in cfg.grain)
-            except ValueNotation as exc:
-                row_problems.append(Problem(row.row_number, col.name, table.header[pos] if pos is not None else None,
-                                            raw, str(exc), raw_record))
-        if row_problems:
-            problems.extend(row_problems)
-        else:
-            records.append(record)
+# ---- mojibake: UTF-8 bytes read as GBK ----------------------------------------------------
 
-    # Duplicate keys inside one file: neither row can be trusted over the other.
-    by_key: dict[tuple, list[dict]] = defaultdict(list)
-    for rec in records:
-        by_key[tuple(rec[g] for g in cfg.grain)].append(rec)
-    duplicate_rows = set()
-    for key, recs in by_key.items():
-        if len(recs) > 1:
-            rows = [r["_row_number"] for r in recs]
-            for rec in recs:
-                others = [n for n in rows if n != rec["_row_number"]]
-                original = next(r for r in table.rows if r.row_number == rec["_row_number"])
-                raw_record = {table.header[i] or f"column_{i + 1}": (original.values[i] if i < len(original.values) else None)
-                              for i in range(width)}
-                key_text = ", ".join(f"{g}={v}" for g, v in zip(cfg.grain, key))
-                problems.append(Problem(rec["_row_number"], ",".join(cfg.grain), None, key_text,
-                                        f"duplicate key ({key_text}) also on row(s) {others}", raw_record))
-                duplicate_rows.add(rec["_row_number"])
-    records = [r for r in records if r["_row_number"] not in duplicate_rows]
-    columns = [c.name for c in cfg.columns] + ["_row_number"]
-    frame = pd.DataFrame.from_records(records, columns=columns)
-    for col in cfg.columns:
-        if col.type == "integer":
-            # Nullable integers built from the Python ints: with a missing value pandas would
-            # otherwise fall back to float64, which silently rounds counts above 2**53.
-            frame[col.name] = pd.Series([r[col.name] for r in records], dtype="Int64", index=frame.index)
-    return ParsedFile(frame, problems)
+@lru_cache(maxsize=1)
+def _mojibake_pattern() -> str:
+    """Characters GBK makes of UTF-8 Chinese: each UTF-8 ideograph (3 bytes E4-E9 80-BF 80-BF) read
+    as GBK pairs; two ideographs = three GBK characters of the classes A B C below."""
+    def chars(leads, trails):
+        out = []
+        for lead in leads:
+            for trail in trails:
+                try:
+                    out.append(bytes([lead, trail]).decode("gbk"))
+                except UnicodeDecodeError:
+                    pass
+        return "".join(sorted(set(out)))
+    cont = range(0x80, 0xC0)
+    a, b, c = chars(range(0xE4, 0xEA), cont), chars(cont, range(0xE4, 0xEA)), chars(cont, cont)
+    return f"[{a}][{b}][{c}]"
 
+
+def _mojibake_hint(text: str) -> str:
+    try:
+        return text.encode("gb18030").decode("utf-8")
+    except UnicodeError:
+        return "?"
+
+
+# ---- typing the whole file in SQL ---------------------------------------------------------
+
+def _column_sql(m: Mapped, cfg: FeedConfig, region_tables: dict[str, str]) -> tuple[str, str]:
+    """(value, problem) SQL of one canonical column over the view with raw text r_<name>."""
+    col = m.col
+    r = f'"r_{col.name}"'
+    f = f'"f_{col.name}"'
+    missing = missing_sql(r, f, cfg.missing_values)
+    required = col.required or col.name in cfg.grain
+    missing_problem = "'missing value in a required column'" if required else "null"
+    if col.type in ("integer", "number"):
+        fast_ok, fast, slow, problem = number_sql(r, f, col.unit, m.factor, col.type == "integer")
+        value = f"case when {fast_ok} then {fast} when {missing} then null when ({problem}) is null then {slow} end"
+        problem = f"case when {fast_ok} then null when {missing} then {missing_problem} else {problem} end"
+        return value, problem
+    if col.type == "string":
+        return (f"case when {missing} then null else trim({r}, {sql_literal(WHITESPACE)}) end",
+                f"case when {missing} then {missing_problem} end")
+    if col.type == "region":
+        t = region_tables[col.name]
+        return (f"case when {missing} then null else {t}.region_code end",
+                f"case when {missing} then {missing_problem} else {t}.region_problem end")
+    value, problem = {"year": year_sql, "date": date_sql}.get(col.type, lambda x: datetime_sql(r))(f)
+    return (f"case when {missing} then null when ({problem}) is null then {value} end",
+            f"case when {missing} then {missing_problem} else {problem} end")
+
+
+@dataclass
+class Prepared:
+    """A file read and typed, not yet written: temp tables _t<n> (typed), view _v<n> (raw text)."""
+    path: Path
+    sha: str
+    load_id: str
+    archived: Path
+    staged: StagedFile
+    mapping: dict[str, Mapped]
+    typed: str
+    view: str
+    # (column_name, source_column, problem column of the typed table, row-level?, raw value SQL)
+    problem_cols: list[tuple[str, str | None, str, bool, str]]
+
+
+def _json_record(header: list[str]) -> str:
+    keys = [h or f"column_{i + 1}" for i, h in enumerate(header)]
+    return "json_object(" + ", ".join(f"{sql_literal(k)}, s.c{i + 1}" for i, k in enumerate(keys)) + ")::varchar"
+
+
+def prepare_file(con, cfg: FeedConfig, path: Path, sha: str, load_id: str, archived: Path, n: int,
+                 regions: RegionIndex, tmp_dir: Path) -> Prepared:
+    """Read the file into DuckDB and type every column in SQL (raises FileRejected for file-level problems)."""
+    staged = stage_file(con, path, cfg, f"_s{n}", tmp_dir)
+    mapping = map_columns(staged.header, cfg, path.name)
+    src = staged.relation
+    view = f"_v{n}"
+    raw_cols = ", ".join(f'{m.raw_sql} as "r_{name}"' for name, m in mapping.items())
+    fold_cols = ", ".join(f'{fold_sql(m.raw_sql)} as "f_{name}"' for name, m in mapping.items())
+    con.execute(f"create or replace temp view {view} as select s._row_number, {raw_cols}, {fold_cols} from {src} s")
+
+    region_tables: dict[str, str] = {}
+    joins = []
+    year_col = next((name for name, m in mapping.items() if m.col.type == "year"), None)
+    for name, m in mapping.items():
+        if m.col.type != "region":
+            continue
+        province = m.col.province_column if m.col.province_column in mapping else None
+        table = resolve_regions(con, regions, view, f"r_{name}",
+                                province_column=f"r_{province}" if province else None,
+                                year_column=f"r_{year_col}" if year_col else None)
+        alias = f"_reg_{name}"
+        region_tables[name] = alias
+        prov = f'v."r_{province}"' if province else "null"
+        yr = f'v."r_{year_col}"' if year_col else "null"
+        joins.append(f'left join {table} {alias} on {alias}.raw_value = v."r_{name}" '
+                     f"and {alias}.province_value is not distinct from {prov} "
+                     f"and {alias}.year_value is not distinct from {yr}")
+
+    selects, problem_cols = [], []
+    key_cols = {c.name for c in cfg.columns if c.required or c.name in cfg.grain}
+    gb = staged.encoding in ("gbk", "gb18030")
+    for name, m in mapping.items():
+        value, problem = _column_sql(m, cfg, region_tables)
+        if gb and m.col.type in ("string", "region"):
+            moji = f"regexp_matches(v.\"r_{name}\", {sql_literal(_mojibake_pattern())})"
+            value = f"case when {moji} then null else {value} end"
+            problem = (f"case when {moji} then 'text looks like UTF-8 read as {staged.encoding.upper()} "
+                       f"(mojibake): the file mixes encodings; re-save it in one encoding' else {problem} end")
+        selects += [f'{value} as "v_{name}"', f'{problem} as "p_{name}"']
+        problem_cols.append((name, m.label, f"p_{name}", name in key_cols, f'v."r_{name}"'))
+    # A value under an empty header cell would otherwise be dropped without a trace.
+    for i, h in enumerate(staged.header):
+        if not h:
+            c = f"s.c{i + 1}"
+            selects.append(f"case when not {missing_sql(c, fold_sql(c))} then 'value in a column without a header' end "
+                           f'as "p_column_{i + 1}"')
+            problem_cols.append((f"column_{i + 1}", None, f"p_column_{i + 1}", True, c))
+    # A last line without a newline whose last value is shaped unlike the rest of its column: cut off.
+    if not staged.ends_with_newline and staged.last_row_number and len(staged.header) > 0:
+        last_c = f"s.c{len(staged.header)}"
+        shape = f"regexp_replace(regexp_replace({last_c}, '[0-9]', '9', 'g'), '[^9.,%-]', 'x', 'g')"
+        selects.append(
+            f"case when s._row_number = {staged.last_row_number} and {shape} not in "
+            f"(select distinct {shape.replace('s.c', 'o.c')} from {src} o where o._row_number <> {staged.last_row_number} "
+            f"and o.c{len(staged.header)} is not null) and exists (select 1 from {src} o where o._row_number <> "
+            f"{staged.last_row_number}) then 'the last line has no newline and its last value ' || coalesce('''' || "
+            f"{last_c} || '''', 'NULL') || ' is shaped unlike the rest of its column: the file may be cut off' end "
+            f'as "p__cut"')
+        last_name = staged.header[-1] or f"column_{len(staged.header)}"
+        last_canon = next((k for k, m in mapping.items() if m.label == last_name), last_name)
+        problem_cols.append((last_canon, last_name, "p__cut", True, last_c))
+    row_bad = " or ".join(f'"{p[2]}" is not null' for p in problem_cols if p[3]) or "false"
+    any_bad = " or ".join(f'"{p[2]}" is not null' for p in problem_cols) or "false"
+    typed = f"_t{n}"
+    con.execute(f"""
+        create or replace temp table {typed} as
+        select *, ({row_bad}) as _row_bad, ({any_bad}) as _any_bad from (
+            select v._row_number, {', '.join(selects)}
+            from {view} v join {src} s on s._row_number = v._row_number {' '.join(joins)})""")
+    return Prepared(path, sha, load_id, archived, staged, mapping, typed, view, problem_cols)
+
+
+def check_units(con, cfg: FeedConfig, p: Prepared) -> None:
+    """A % column whose values are all <= 1 holds ratios; a ‰ column whose values are all <= 1 holds %."""
+    probable = {"%": "ratio (a fraction of 1)", "‰": "% (per hundred)"}
+    for name, m in p.mapping.items():
+        if m.col.unit not in probable or m.col.type != "number":
+            continue
+        n, top = con.execute(
+            f'select count(*), max(abs(t."v_{name}")) from {p.typed} t join {p.view} v using (_row_number) '
+            f'where t."v_{name}" is not null and not regexp_matches(v."f_{name}", \'[%‰]\')').fetchone()
+        if n and top is not None and 0 < top <= 1:
+            raise FileRejected(
+                f"{p.path.name}: column '{m.label}' is declared in {m.col.unit} but all {n} values are <= 1 "
+                f"(largest {top:g}): they look like {probable[m.col.unit]}; fix the file or declare the unit")
+
+
+def _key_text_sql(cfg: FeedConfig, prefix: str = "") -> str:
+    return " || ', ' || ".join(f"'{g}=' || cast(\"{prefix}{g}\" as varchar)" for g in cfg.grain)
+
+
+def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, conflicts: str | None = None,
+               only_keys: str | None = None) -> FileOutcome:
+    """Quarantine (one INSERT), supersede (one UPDATE), canonical rows (one INSERT ... SELECT), one load row.
+
+    conflicts: a temp table (key_text, other_files) of keys this file shares with another file of the run.
+    only_keys: a temp table (key_text) limiting the rows written (settling a conflict)."""
+    name, sha, load_id, t = p.path.name, p.sha, p.load_id, p.typed
+    grain = cfg.grain
+    v_grain = ", ".join(f'"v_{g}" as "{g}"' for g in grain)
+    ok = f"_ok{p.typed}"
+    con.execute(f"""
+        create or replace temp table {ok} as
+        select * from (select *, {_key_text_sql(cfg, 'v_')} as _key_text
+                       from (select *, {v_grain} from {t} where not _row_bad))""")
+    con.execute(f"""
+        create or replace temp table _dups as
+        select "_key_text", list(_row_number order by _row_number) as rows from {ok}
+        group by "_key_text" having count(*) > 1""")
+    if only_keys:
+        con.execute(f"delete from {ok} where _key_text not in (select key_text from {only_keys})")
+    conflict_sql, conflict_join = "", ""
+    if conflicts:
+        conflict_sql = f"""
+            union all
+            select o._row_number, '{','.join(grain)}', null, o._key_text,
+                   'key (' || o._key_text || ') is also in ' || c.other_files || ' of the same run: neither value '
+                   || 'becomes current until one file is withdrawn or a later file revises the key', o._any_bad
+            from {ok} o join {conflicts} c on c.key_text = o._key_text"""
+        conflict_join = f"and _key_text not in (select key_text from {conflicts})"
+    con.execute(f"create or replace temp table _bad_rows (row_number integer, reason varchar, raw_record varchar)")
+    if p.staged.bad_rows and not only_keys:
+        keys = [h or f"column_{i + 1}" for i, h in enumerate(p.staged.header)]
+        con.executemany("insert into _bad_rows values (?, ?, ?)", [
+            [b.row_number, b.reason, json.dumps({k: (b.values[i] if i < len(b.values) else None)
+                                                 for i, k in enumerate(keys)}, ensure_ascii=False)]
+            for b in p.staged.bad_rows])
+    structs = ", ".join(
+        f"{{'column_name': {sql_literal(c)}, 'source_column': {sql_literal(src) if src else 'null::varchar'}, "
+        f"'raw_value': {raw}, 'reason': t.\"{pc}\"}}"
+        for c, src, pc, _, raw in p.problem_cols)
+    limit_rows = f"and t._row_number in (select _row_number from {ok})" if only_keys else ""
+    con.execute("begin transaction")
+    try:
+        con.execute(f"""
+            insert into raw._quarantine
+            select ?, ?, ?, ?, q.row_number, q.column_name, q.source_column, q.raw_value, q.reason,
+                   {_json_record(p.staged.header)}, ?
+            from (
+                select t._row_number as row_number, x.column_name, x.source_column, x.raw_value, x.reason
+                from (select t._row_number, unnest(list_filter([{structs}], lambda e: e.reason is not null)) as x
+                      from {t} t join {p.view} v using (_row_number) join {p.staged.relation} s using (_row_number)
+                      where t._any_bad {limit_rows}) t
+                union all
+                select d.row_number, '{','.join(grain)}', null, d._key_text,
+                       'duplicate key (' || d._key_text || ') also on row(s) [' ||
+                       array_to_string(list_filter(d.rows, lambda x: x <> d.row_number), ', ') || ']'
+                from (select unnest(rows) as row_number, rows, _key_text from _dups) d
+                {conflict_sql.replace(', o._any_bad', '')}
+            ) q join {p.staged.relation} s on s._row_number = q.row_number
+            union all
+            select ?, ?, ?, ?, row_number, '*', null, null, reason, raw_record, ? from _bad_rows
+        """, [load_id, cfg.name, name, sha, now, load_id, cfg.name, name, sha, now])
+        keep = f"from {ok} where _key_text not in (select _key_text from _dups) {conflict_join}"
+        ranges = " ".join(
+            f'and t."{g}" between (select min("{g}") {keep}) and (select max("{g}") {keep})' for g in grain)
+        superseded = con.execute(
+            f"update raw.{cfg.table} t set _superseded_by_load_id = ? "
+            f"from (select distinct {', '.join(chr(34) + g + chr(34) for g in grain)} {keep}) i "
+            f"where t._superseded_by_load_id is null {ranges} and "
+            + " and ".join(f't."{g}" = i."{g}"' for g in grain), [load_id]).fetchone()[0]
+        cols = [c.name for c in cfg.columns if c.name in p.mapping]
+        rows_loaded = con.execute(
+            f"insert into raw.{cfg.table} ({', '.join(chr(34) + c + chr(34) for c in cols)}, _load_id, _source_file, "
+            f"_file_sha256, _row_number, _loaded_at, _superseded_by_load_id) "
+            f"select {', '.join(chr(34) + 'v_' + c + chr(34) for c in cols)}, ?, ?, ?, _row_number, ?, null {keep}",
+            [load_id, name, sha, now]).fetchone()[0]
+        rows_q, values_q = con.execute(
+            f"select count(distinct row_number) filter (where row_number not in (select _row_number {keep})), "
+            f"count(*) filter (where row_number in (select _row_number {keep})) "
+            "from raw._quarantine where load_id = ?", [load_id]).fetchone()
+        if conflicts:
+            con.execute(f"""
+                insert into raw._conflicts
+                select ?, o._key_text, ?, ?, ?, unnest(c.other_file_list), unnest(c.other_sha_list), ?, null, null
+                from {ok} o join {conflicts} c on c.key_text = o._key_text""", [cfg.name, name, sha, load_id, now])
+        n_conflicts = con.execute(f"select count(*) from {ok} o join {conflicts} c on c.key_text = o._key_text"
+                                  ).fetchone()[0] if conflicts else 0
+        status = "conflict" if n_conflicts else "loaded"
+        message = None
+        if n_conflicts:
+            other = con.execute(f"select string_agg(distinct other_files, ', ') from {conflicts}").fetchone()[0]
+            first = con.execute(f"select min(o._key_text) from {ok} o join {conflicts} c on c.key_text = o._key_text"
+                                ).fetchone()[0]
+            message = (f"{name}: {n_conflicts} key(s) also in {other} of the same run, e.g. ({first}): neither "
+                       "value becomes current until one file is withdrawn or a later file revises the key")
+        # Keys this load covers settle earlier conflicts on them (a later revision).
+        con.execute(f"""update raw._conflicts set settled_by_load_id = ?, settled_how = 'revised by ' || ?
+                        where feed = ? and settled_by_load_id is null and load_id <> ?
+                          and key_text in (select _key_text {keep})""", [load_id, name, cfg.name, load_id])
+        con.execute(f"insert into raw._loads ({LOADS_COLUMNS}) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [load_id, cfg.name, name, str(p.path), str(p.archived), sha, p.path.stat().st_size, now,
+                     status, rows_loaded, rows_q, superseded, message, values_q])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    listed = con.execute(
+        "select row_number, column_name, source_column, raw_value, reason from raw._quarantine where load_id = ? "
+        f"order by row_number, column_name limit {MAX_PROBLEMS_LISTED}", [load_id]).fetchall()
+    problems = [f"{name} row {r} column '{src or col}' value {val!r}: {reason}" for r, col, src, val, reason in listed]
+    return FileOutcome(name, status, sha, rows_loaded=rows_loaded, rows_quarantined=rows_q, rows_superseded=superseded,
+                       message=message or "", problems=problems, values_quarantined=values_q)
+
+
+# ---- tables, archive, the public entry points ---------------------------------------------
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, cfg: FeedConfig) -> None:
     con.execute(DDL)
@@ -223,70 +480,133 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, cfg: FeedConfig) -> None:
             con.execute(f'alter table raw.{cfg.table} add column "{name}" {typ}')
 
 
+
+
 def _archive(path: Path, sha: str, archive_root: Path, feed: str) -> Path:
+    """Copy to a temp name, verify the SHA-256, rename. An existing copy is trusted only if its hash matches."""
     target = archive_root / feed / f"{sha[:16]}__{path.name}"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
+    if target.exists() and sha256_of(target) == sha:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        shutil.copy2(path, tmp)
+        copied = sha256_of(tmp)
+        if copied != sha:
+            raise FileRejected(f"{path.name}: archive copy {tmp} has SHA-256 {copied[:16]}…, the file "
+                               f"{sha[:16]}… (disk full or the file changed while copying); nothing loaded")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
     return target
+
+
+def _record_rejection(con, cfg, path, sha, load_id, archived, now, message) -> None:
+    # A rejected file is tried again on every run: the fix is often in the declaration
+    # (a column added to the YAML), not in the file. The same rejection is recorded once.
+    recorded = con.execute(
+        "select 1 from raw._loads where feed=? and file_sha256=? and status='rejected' and message=? limit 1",
+        [cfg.name, sha, message]).fetchone()
+    if not recorded:
+        con.execute(f"insert into raw._loads ({LOADS_COLUMNS}) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [load_id, cfg.name, path.name, str(path), str(archived) if archived else None, sha,
+                     path.stat().st_size, now, "rejected", 0, 0, 0, message, 0])
+
+
+def _cleanup(con, n: int) -> None:
+    for name in (f"_t{n}", f"_ok_t{n}", f"_s{n}"):
+        con.execute(f"drop table if exists {name}")
+    con.execute(f"drop view if exists _v{n}")
+
+
+def load_files(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, paths: list[Path], archive_root: Path,
+               regions: RegionIndex | None = None, now: dt.datetime | None = None) -> list[FileOutcome]:
+    """Load one run's files of a feed, in order. Keys carried by two files of the run are a conflict:
+    quarantined in both (status "conflict"), so neither value becomes current until one file is
+    withdrawn or a later file revises the key."""
+    regions = regions or load_region_index()
+    base_now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    outcomes: dict[int, FileOutcome] = {}
+    prepared: dict[int, Prepared] = {}
+    ensure_tables(con, cfg)
+    with tempfile.TemporaryDirectory(prefix="hcw_feed_") as tmp:
+        for n, path in enumerate(paths):
+            sha = sha256_of(path)
+            done = con.execute(
+                "select status from raw._loads where feed=? and file_sha256=? and status in ('loaded', 'conflict') "
+                "order by loaded_at desc limit 1", [cfg.name, sha]).fetchone()
+            if done or any(p.sha == sha for p in prepared.values()):
+                outcomes[n] = FileOutcome(path.name, "duplicate", sha, message="same SHA-256 already loaded; nothing added")
+                if done and done[0] == "conflict":
+                    outcomes[n] = _still_in_conflict(con, cfg, path, sha, paths) or outcomes[n]
+                continue
+            when = base_now + dt.timedelta(microseconds=n)
+            load_id = f"{cfg.name}-{when:%Y%m%dT%H%M%S%f}-{sha[:8]}"
+            archived = None
+            try:
+                archived = _archive(path, sha, archive_root, cfg.name)
+                p = prepare_file(con, cfg, path, sha, load_id, archived, n, regions, Path(tmp))
+                check_units(con, cfg, p)
+                prepared[n] = p
+            except FileRejected as exc:
+                _record_rejection(con, cfg, path, sha, load_id, archived, when, str(exc))
+                outcomes[n] = FileOutcome(path.name, "rejected", sha, message=str(exc))
+                _cleanup(con, n)
+        conflicts = _find_conflicts(con, cfg, prepared)
+        for n, p in prepared.items():
+            outcomes[n] = write_file(con, cfg, p, base_now + dt.timedelta(microseconds=n),
+                                     conflicts=conflicts.get(n))
+            _cleanup(con, n)
+        for table in set(conflicts.values()):
+            con.execute(f"drop table if exists {table}")
+    return [outcomes[n] for n in range(len(paths))]
+
+
+def _find_conflicts(con, cfg: FeedConfig, prepared: dict[int, Prepared]) -> dict[int, str]:
+    """Per file: a temp table of the keys it shares with other files of the run."""
+    if len(prepared) < 2:
+        return {}
+    key = _key_text_sql(cfg, "v_")
+    union = " union all ".join(
+        f"select distinct {key} as key_text, {sql_literal(p.path.name)} as file, {sql_literal(p.sha)} as sha, {n} as n "
+        f"from {p.typed} where not _row_bad" for n, p in prepared.items())
+    con.execute(f"create or replace temp table _run_keys as {union}")
+    shared = con.execute("select count(*) from (select key_text from _run_keys group by key_text "
+                         "having count(distinct n) > 1)").fetchone()[0]
+    if not shared:
+        return {}
+    out = {}
+    for n in prepared:
+        table = f"_conflicts_{n}"
+        con.execute(f"""
+            create or replace temp table {table} as
+            select k.key_text, string_agg(o.file, ', ' order by o.n) as other_files,
+                   list(o.file order by o.n) as other_file_list, list(o.sha order by o.n) as other_sha_list
+            from _run_keys k join _run_keys o on o.key_text = k.key_text and o.n <> k.n
+            where k.n = {n} group by k.key_text""")
+        if con.execute(f"select count(*) from {table}").fetchone()[0]:
+            out[n] = table
+    return out
+
+
+def _still_in_conflict(con, cfg: FeedConfig, path: Path, sha: str, paths: list[Path]) -> FileOutcome | None:
+    """A file loaded with a conflict stays an ERROR while the other file is still there and no
+    later file has revised the keys."""
+    present = {sha256_of(p) for p in paths if p != path}
+    open_keys = con.execute(
+        "select count(distinct key_text), string_agg(distinct other_file, ', ') from raw._conflicts "
+        "where feed = ? and file_sha256 = ? and settled_by_load_id is null and list_contains(?, other_sha256)",
+        [cfg.name, sha, sorted(present)]).fetchone()
+    if not open_keys[0]:
+        return None
+    return FileOutcome(path.name, "conflict", sha, message=(
+        f"{path.name}: {open_keys[0]} key(s) still also in {open_keys[1]}: neither value is current; withdraw one "
+        "file or send a revision"))
 
 
 def load_file(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, path: Path, archive_root: Path,
               regions: RegionIndex | None = None, now: dt.datetime | None = None) -> FileOutcome:
-    regions = regions or load_region_index()
-    sha = sha256_of(path)
-    already_loaded = con.execute(
-        "select 1 from raw._loads where feed=? and file_sha256=? and status='loaded' limit 1",
-        [cfg.name, sha]).fetchone()
-    if already_loaded:
-        return FileOutcome(path.name, "duplicate", sha, message="same SHA-256 already loaded; nothing added")
-
-    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    load_id = f"{cfg.name}-{now:%Y%m%dT%H%M%S%f}-{sha[:8]}"
-    archived = _archive(path, sha, archive_root, cfg.name)
-    try:
-        parsed = parse_table(read_file(path, cfg), cfg, path.name, regions)
-    except FileRejected as exc:
-        # A rejected file is tried again on every run: the fix is often in the declaration
-        # (a column added to the YAML), not in the file. The same rejection is recorded once.
-        recorded = con.execute(
-            "select 1 from raw._loads where feed=? and file_sha256=? and status='rejected' and message=? limit 1",
-            [cfg.name, sha, str(exc)]).fetchone()
-        if not recorded:
-            con.execute("insert into raw._loads values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        [load_id, cfg.name, path.name, str(path), str(archived), sha, path.stat().st_size, now,
-                         "rejected", 0, 0, 0, str(exc)])
-        return FileOutcome(path.name, "rejected", sha, message=str(exc))
-
-    frame = parsed.frame.assign(
-        _load_id=load_id, _source_file=path.name, _file_sha256=sha, _loaded_at=now, _superseded_by_load_id=None)
-    con.execute("begin transaction")
-    try:
-        superseded = 0
-        if len(frame):
-            con.register("incoming", frame)
-            key_match = " and ".join(f't."{g}" = i."{g}"' for g in cfg.grain)
-            superseded = con.execute(
-                f"update raw.{cfg.table} t set _superseded_by_load_id = ? from incoming i "
-                f"where t._superseded_by_load_id is null and {key_match}", [load_id]).fetchone()[0]
-            cols = ", ".join(f'"{c}"' for c in frame.columns)
-            con.execute(f"insert into raw.{cfg.table} ({cols}) select {cols} from incoming")
-            con.unregister("incoming")
-        for p in parsed.problems:
-            con.execute("insert into raw._quarantine values (?,?,?,?,?,?,?,?,?,?,?)",
-                        [load_id, cfg.name, path.name, sha, p.row_number, p.column, p.source_column, p.value,
-                         p.reason, json.dumps(p.raw_record, ensure_ascii=False), now])
-        quarantined_rows = len({p.row_number for p in parsed.problems})
-        con.execute("insert into raw._loads values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [load_id, cfg.name, path.name, str(path), str(archived), sha, path.stat().st_size, now,
-                     "loaded", len(frame), quarantined_rows, superseded, None])
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-    return FileOutcome(path.name, "loaded", sha, rows_loaded=len(frame), rows_quarantined=quarantined_rows,
-                       rows_superseded=superseded,
-                       problems=[p.describe(path.name) for p in parsed.problems])
+    return load_files(con, cfg, [path], archive_root, regions=regions, now=now)[0]
 
 
 def feed_files(cfg: FeedConfig, sources_root: Path, landing_root: Path) -> list[Path]:

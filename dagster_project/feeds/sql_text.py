@@ -18,4 +18,4 @@ def sql_literal(text: str) -> str:
 def fold_sql(expr: str) -> str:
     """R1 as SQL: full-width forms folded to ASCII, every whitespace character removed."""
     return (f"regexp_replace(translate({expr}, {sql_literal(_FULL_WIDTH)}, {sql_literal(_HALF_WIDTH)}), "
-            r"'\s+', '', 'g')")
+            r"'[\s\pZ\x{FEFF}]+', '', 'g')")

@@ -28,7 +28,7 @@ def write(tmp_path: Path, mutate) -> Path:
     (lambda d: d["columns"][2].update(source=[]),
      "key 'columns[2] (hospital_beds).source': needs at least one publisher column name"),
     (lambda d: d["columns"][2].update(type="float"),
-     "key 'columns[2] (hospital_beds).type': Input should be 'string', 'integer', 'number', 'year', 'date' or 'region'"),
+     "key 'columns[2] (hospital_beds).type': Input should be 'string', 'integer', 'number', 'year', 'date', 'datetime' or 'region'"),
     (lambda d: d["columns"][2].update(multiplier="万"),
      "key 'columns[2] (hospital_beds).multiplier': Input should be a valid number, unable to parse string as a number"),
     (lambda d: d["columns"][2].update(multiplier=0), "key 'columns[2] (hospital_beds).multiplier': Input should be greater than 0"),
