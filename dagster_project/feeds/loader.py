@@ -166,7 +166,7 @@ def map_columns(header: list[str], cfg: FeedConfig, file_name: str) -> dict[str,
                 text = " || '-' || ".join(trimmed[:3]) + f" || ' ' || {trimmed[3]}"
             else:
                 text = f" || {sql_literal(col.compose.sep)} || ".join(trimmed)
-            any_missing = " or ".join(missing_sql(p, fold_sql(p), cfg.missing_values) for p in parts)
+            any_missing = " or ".join(_missing_fast(p, cfg) for p in parts)
             mapping[col.name] = Mapped(col, f"(case when {any_missing} then null else {text} end)",
                                        "+".join(col.compose.from_), multiplier, composed=True)
             used.update(col.compose.from_)
@@ -214,29 +214,35 @@ def _mojibake_hint(text: str) -> str:
 
 # ---- typing the whole file in SQL ---------------------------------------------------------
 
-def _column_sql(m: Mapped, cfg: FeedConfig, region_tables: dict[str, str]) -> tuple[str, str]:
-    """(value, problem) SQL of one canonical column over the view with raw text r_<name>."""
+def _rules_sql(m: Mapped, cfg: FeedConfig, r: str, f: str | None = None) -> tuple[str, str, str, str]:
+    """(fast_ok, fast value, value, problem) SQL of one canonical column for raw text `r` (R1-folded: `f`).
+
+    `fast_ok`/`fast` take a plain number straight (most cells of a large file); the full rules
+    (`value`, `problem`) run over the distinct other values only (see prepare_file)."""
     col = m.col
-    r = f'"r_{col.name}"'
-    f = f'"f_{col.name}"'
+    f = f or fold_sql(r)
     missing = missing_sql(r, f, cfg.missing_values)
     required = col.required or col.name in cfg.grain
     missing_problem = "'missing value in a required column'" if required else "null"
     if col.type in ("integer", "number"):
         fast_ok, fast, slow, problem = number_sql(r, f, col.unit, m.factor, col.type == "integer")
-        value = f"case when {fast_ok} then {fast} when {missing} then null when ({problem}) is null then {slow} end"
-        problem = f"case when {fast_ok} then null when {missing} then {missing_problem} else {problem} end"
-        return value, problem
-    if col.type == "string":
-        return (f"case when {missing} then null else trim({r}, {sql_literal(WHITESPACE)}) end",
-                f"case when {missing} then {missing_problem} end")
-    if col.type == "region":
-        t = region_tables[col.name]
-        return (f"case when {missing} then null else {t}.region_code end",
-                f"case when {missing} then {missing_problem} else {t}.region_problem end")
-    value, problem = {"year": year_sql, "date": date_sql}.get(col.type, lambda x: datetime_sql(r))(f)
-    return (f"case when {missing} then null when ({problem}) is null then {value} end",
-            f"case when {missing} then {missing_problem} else {problem} end")
+    elif col.type == "year":
+        fast_ok, fast = f"regexp_matches({r}, '^(19[5-9][0-9]|20[0-9][0-9]|2100)$')", f"cast({r} as integer)"
+        slow, problem = year_sql(f)
+    elif col.type == "date":
+        fast_ok, fast = "false", "null"
+        slow, problem = date_sql(f)
+    else:  # datetime
+        fast_ok, fast = "false", "null"
+        slow, problem = datetime_sql(r)
+    value = f"case when {missing} then null when ({problem}) is null then {slow} end"
+    problem = f"case when {missing} then {missing_problem} else {problem} end"
+    return fast_ok, fast, value, problem
+
+
+def _missing_fast(r: str, cfg: FeedConfig) -> str:
+    """R6 with a shortcut: a value of digits only is never missing."""
+    return f"(case when regexp_matches({r}, '^[0-9.]+$') then false else {missing_sql(r, fold_sql(r), cfg.missing_values)} end)"
 
 
 @dataclass
@@ -259,6 +265,7 @@ def _json_record(header: list[str]) -> str:
     return "json_object(" + ", ".join(f"{sql_literal(k)}, s.c{i + 1}" for i, k in enumerate(keys)) + ")::varchar"
 
 
+
 def prepare_file(con, cfg: FeedConfig, path: Path, sha: str, load_id: str, archived: Path, n: int,
                  regions: RegionIndex, tmp_dir: Path) -> Prepared:
     """Read the file into DuckDB and type every column in SQL (raises FileRejected for file-level problems)."""
@@ -267,60 +274,80 @@ def prepare_file(con, cfg: FeedConfig, path: Path, sha: str, load_id: str, archi
     src = staged.relation
     view = f"_v{n}"
     raw_cols = ", ".join(f'{m.raw_sql} as "r_{name}"' for name, m in mapping.items())
-    fold_cols = ", ".join(f'{fold_sql(m.raw_sql)} as "f_{name}"' for name, m in mapping.items())
-    con.execute(f"create or replace temp view {view} as select s._row_number, {raw_cols}, {fold_cols} from {src} s")
+    con.execute(f"create or replace temp view {view} as select s.*, {raw_cols} from {src} s")
 
-    region_tables: dict[str, str] = {}
-    joins = []
+    joins, selects, problem_cols = [], [], []
     year_col = next((name for name, m in mapping.items() if m.col.type == "year"), None)
-    for name, m in mapping.items():
-        if m.col.type != "region":
-            continue
-        province = m.col.province_column if m.col.province_column in mapping else None
-        table = resolve_regions(con, regions, view, f"r_{name}",
-                                province_column=f"r_{province}" if province else None,
-                                year_column=f"r_{year_col}" if year_col else None)
-        alias = f"_reg_{name}"
-        region_tables[name] = alias
-        prov = f'v."r_{province}"' if province else "null"
-        yr = f'v."r_{year_col}"' if year_col else "null"
-        joins.append(f'left join {table} {alias} on {alias}.raw_value = v."r_{name}" '
-                     f"and {alias}.province_value is not distinct from {prov} "
-                     f"and {alias}.year_value is not distinct from {yr}")
-
-    selects, problem_cols = [], []
     key_cols = {c.name for c in cfg.columns if c.required or c.name in cfg.grain}
     gb = staged.encoding in ("gbk", "gb18030")
     for name, m in mapping.items():
-        value, problem = _column_sql(m, cfg, region_tables)
+        r = f'v."r_{name}"'
+        required = name in key_cols
+        missing_problem = "'missing value in a required column'" if required else "null"
+        if m.col.type == "region":
+            province = m.col.province_column if m.col.province_column in mapping else None
+            table = resolve_regions(con, regions, view, f"r_{name}",
+                                    province_column=f"r_{province}" if province else None,
+                                    year_column=f"r_{year_col}" if year_col else None)
+            alias = f"_reg_{name}"
+            prov = f'v."r_{province}"' if province else "null"
+            yr = f'v."r_{year_col}"' if year_col else "null"
+            joins.append(f"left join {table} {alias} on {alias}.raw_value = {r} "
+                         f"and {alias}.province_value is not distinct from {prov} "
+                         f"and {alias}.year_value is not distinct from {yr}")
+            missing = _missing_fast(r, cfg)
+            value = f"case when {missing} then null else {alias}.region_code end"
+            problem = f"case when {missing} then {missing_problem} else {alias}.region_problem end"
+        elif m.col.type == "string":
+            missing = _missing_fast(r, cfg)
+            value = f"case when {missing} then null else trim({r}, {sql_literal(WHITESPACE)}) end"
+            problem = f"case when {missing} then {missing_problem} end"
+        else:
+            # The full rules run once per distinct value that is not a plain number.
+            fast_ok, fast, slow_value, slow_problem = _rules_sql(m, cfg, "raw", "f")
+            lookup = f"_lk{n}_{name}"
+            con.execute(f"""
+                create or replace temp table {lookup} as
+                select raw, {slow_value} as value, {slow_problem} as problem
+                from (select raw, {fold_sql('raw')} as f from (select distinct "r_{name}" as raw from {view}) d
+                      where raw is not null and not coalesce({fast_ok}, false))""")
+            joins.append(f'left join {lookup} on {lookup}.raw = {r}')
+            fast_ok_r = fast_ok.replace("raw", r)
+            fast_r = fast.replace("raw", r)
+            value = f"case when {fast_ok_r} then {fast_r} when {r} is null then null else {lookup}.value end"
+            problem = (f"case when {fast_ok_r} then null when {r} is null then {missing_problem} "
+                       f"else {lookup}.problem end")
         if gb and m.col.type in ("string", "region"):
-            moji = f"regexp_matches(v.\"r_{name}\", {sql_literal(_mojibake_pattern())})"
+            moji = f"regexp_matches({r}, {sql_literal(_mojibake_pattern())})"
             value = f"case when {moji} then null else {value} end"
             problem = (f"case when {moji} then 'text looks like UTF-8 read as {staged.encoding.upper()} "
                        f"(mojibake): the file mixes encodings; re-save it in one encoding' else {problem} end")
         selects += [f'{value} as "v_{name}"', f'{problem} as "p_{name}"']
-        problem_cols.append((name, m.label, f"p_{name}", name in key_cols, f'v."r_{name}"'))
+        problem_cols.append((name, m.label, f"p_{name}", required, f'v."r_{name}"'))
     # A value under an empty header cell would otherwise be dropped without a trace.
     for i, h in enumerate(staged.header):
         if not h:
-            c = f"s.c{i + 1}"
+            c = f"v.c{i + 1}"
             selects.append(f"case when not {missing_sql(c, fold_sql(c))} then 'value in a column without a header' end "
                            f'as "p_column_{i + 1}"')
             problem_cols.append((f"column_{i + 1}", None, f"p_column_{i + 1}", True, c))
     # A last line without a newline whose last value is shaped unlike the rest of its column: cut off.
     if not staged.ends_with_newline and staged.last_row_number and len(staged.header) > 0:
-        last_c = f"s.c{len(staged.header)}"
-        shape = f"regexp_replace(regexp_replace({last_c}, '[0-9]', '9', 'g'), '[^9.,%-]', 'x', 'g')"
-        selects.append(
-            f"case when s._row_number = {staged.last_row_number} and {shape} not in "
-            f"(select distinct {shape.replace('s.c', 'o.c')} from {src} o where o._row_number <> {staged.last_row_number} "
-            f"and o.c{len(staged.header)} is not null) and exists (select 1 from {src} o where o._row_number <> "
-            f"{staged.last_row_number}) then 'the last line has no newline and its last value ' || coalesce('''' || "
-            f"{last_c} || '''', 'NULL') || ' is shaped unlike the rest of its column: the file may be cut off' end "
-            f'as "p__cut"')
-        last_name = staged.header[-1] or f"column_{len(staged.header)}"
-        last_canon = next((k for k, m in mapping.items() if m.label == last_name), last_name)
-        problem_cols.append((last_canon, last_name, "p__cut", True, last_c))
+        width, last = len(staged.header), staged.last_row_number
+        shape = "regexp_replace(regexp_replace({c}, '[0-9]+', '9', 'g'), '[^9.,%-]+', 'x', 'g')"
+        cut = con.execute(f"""
+            select {shape.format(c=f'c{width}')} not in (
+                       select distinct {shape.format(c=f'c{width}')} from {src} where _row_number <> {last}
+                       and c{width} is not null)
+                   and exists (select 1 from {src} where _row_number <> {last})
+            from {src} where _row_number = {last}""").fetchone()
+        if cut and cut[0]:
+            selects.append(f"case when v._row_number = {last} then 'the last line has no newline and its last value ' "
+                           f"|| coalesce( || v.c{width} || , 'NULL') || ' is shaped unlike the rest of its "
+                           f"column: the file may be cut off' end as \"p__cut\"")
+            last_name = staged.header[-1] or f"column_{width}"
+            last_canon = next((k for k, m in mapping.items() if m.label == last_name), last_name)
+            problem_cols.append((last_canon, last_name, "p__cut", True, f"v.c{width}"))
     row_bad = " or ".join(f'"{p[2]}" is not null' for p in problem_cols if p[3]) or "false"
     any_bad = " or ".join(f'"{p[2]}" is not null' for p in problem_cols) or "false"
     typed = f"_t{n}"
@@ -328,7 +355,7 @@ def prepare_file(con, cfg: FeedConfig, path: Path, sha: str, load_id: str, archi
         create or replace temp table {typed} as
         select *, ({row_bad}) as _row_bad, ({any_bad}) as _any_bad from (
             select v._row_number, {', '.join(selects)}
-            from {view} v join {src} s on s._row_number = v._row_number {' '.join(joins)})""")
+            from {view} v {' '.join(joins)})""")
     return Prepared(path, sha, load_id, archived, staged, mapping, typed, view, problem_cols)
 
 
@@ -340,11 +367,15 @@ def check_units(con, cfg: FeedConfig, p: Prepared) -> None:
             continue
         n, top = con.execute(
             f'select count(*), max(abs(t."v_{name}")) from {p.typed} t join {p.view} v using (_row_number) '
-            f'where t."v_{name}" is not null and not regexp_matches(v."f_{name}", \'[%‰]\')').fetchone()
+            f'where t."v_{name}" is not null and not regexp_matches(v."r_{name}", \'[%‰％]\')').fetchone()
         if n and top is not None and 0 < top <= 1:
             raise FileRejected(
                 f"{p.path.name}: column '{m.label}' is declared in {m.col.unit} but all {n} values are <= 1 "
                 f"(largest {top:g}): they look like {probable[m.col.unit]}; fix the file or declare the unit")
+
+
+def _min_max(grain: list[str]) -> str:
+    return ", ".join(f'min("v_{g}"), max("v_{g}")' for g in grain)
 
 
 def _key_text_sql(cfg: FeedConfig, prefix: str = "") -> str:
@@ -352,36 +383,35 @@ def _key_text_sql(cfg: FeedConfig, prefix: str = "") -> str:
 
 
 def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, conflicts: str | None = None,
-               only_keys: str | None = None) -> FileOutcome:
+               settle: tuple[str, str] | None = None) -> FileOutcome:
     """Quarantine (one INSERT), supersede (one UPDATE), canonical rows (one INSERT ... SELECT), one load row.
 
-    conflicts: a temp table (key_text, other_files) of keys this file shares with another file of the run.
-    only_keys: a temp table (key_text) limiting the rows written (settling a conflict)."""
+    conflicts: a temp table (grain columns v_*, key_text, other_files, other_file_list, other_sha_list)
+    of the keys this file shares with another file of the same run.
+    settle: (temp table of key_text, the withdrawn files): load only those keys of a file loaded
+    before with a conflict, now that the other file is gone (its problems are already recorded)."""
     name, sha, load_id, t = p.path.name, p.sha, p.load_id, p.typed
     grain = cfg.grain
-    v_grain = ", ".join(f'"v_{g}" as "{g}"' for g in grain)
-    ok = f"_ok{p.typed}"
-    con.execute(f"""
-        create or replace temp table {ok} as
-        select * from (select *, {_key_text_sql(cfg, 'v_')} as _key_text
-                       from (select *, {v_grain} from {t} where not _row_bad))""")
+    g_cols = ", ".join(f'"v_{g}"' for g in grain)
+    g_match = lambda a, b: " and ".join(f'{a}."v_{g}" = {b}."v_{g}"' for g in grain)  # noqa: E731
     con.execute(f"""
         create or replace temp table _dups as
-        select "_key_text", list(_row_number order by _row_number) as rows from {ok}
-        group by "_key_text" having count(*) > 1""")
-    if only_keys:
-        con.execute(f"delete from {ok} where _key_text not in (select key_text from {only_keys})")
-    conflict_sql, conflict_join = "", ""
+        select {g_cols}, {_key_text_sql(cfg, 'v_')} as _key_text, rows from (
+            select {g_cols}, list(_row_number order by _row_number) as rows from {t} where not _row_bad
+            group by all having count(*) > 1)""")
+    con.execute("create or replace temp table _excl as select unnest(rows) as _row_number from _dups")
+    conflict_sql = ""
     if conflicts:
+        con.execute(f"insert into _excl select o._row_number from {t} o join {conflicts} c on {g_match('o', 'c')} "
+                    "where not o._row_bad")
         conflict_sql = f"""
             union all
-            select o._row_number, '{','.join(grain)}', null, o._key_text,
-                   'key (' || o._key_text || ') is also in ' || c.other_files || ' of the same run: neither value '
-                   || 'becomes current until one file is withdrawn or a later file revises the key', o._any_bad
-            from {ok} o join {conflicts} c on c.key_text = o._key_text"""
-        conflict_join = f"and _key_text not in (select key_text from {conflicts})"
-    con.execute(f"create or replace temp table _bad_rows (row_number integer, reason varchar, raw_record varchar)")
-    if p.staged.bad_rows and not only_keys:
+            select o._row_number, '{','.join(grain)}', null, c.key_text,
+                   'key (' || c.key_text || ') is also in ' || c.other_files || ' of the same run: neither value '
+                   || 'becomes current until one file is withdrawn or a later file revises the key'
+            from {t} o join {conflicts} c on {g_match('o', 'c')} where not o._row_bad"""
+    con.execute("create or replace temp table _bad_rows (row_number integer, reason varchar, raw_record varchar)")
+    if p.staged.bad_rows:
         keys = [h or f"column_{i + 1}" for i, h in enumerate(p.staged.header)]
         con.executemany("insert into _bad_rows values (?, ?, ?)", [
             [b.row_number, b.reason, json.dumps({k: (b.values[i] if i < len(b.values) else None)
@@ -391,7 +421,9 @@ def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, conflicts: s
         f"{{'column_name': {sql_literal(c)}, 'source_column': {sql_literal(src) if src else 'null::varchar'}, "
         f"'raw_value': {raw}, 'reason': t.\"{pc}\"}}"
         for c, src, pc, _, raw in p.problem_cols)
-    limit_rows = f"and t._row_number in (select _row_number from {ok})" if only_keys else ""
+    keep = f"from {t} where not _row_bad and _row_number not in (select _row_number from _excl)"
+    if settle:
+        keep += f" and {_key_text_sql(cfg, 'v_')} in (select key_text from {settle[0]})"
     con.execute("begin transaction")
     try:
         con.execute(f"""
@@ -401,26 +433,28 @@ def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, conflicts: s
             from (
                 select t._row_number as row_number, x.column_name, x.source_column, x.raw_value, x.reason
                 from (select t._row_number, unnest(list_filter([{structs}], lambda e: e.reason is not null)) as x
-                      from {t} t join {p.view} v using (_row_number) join {p.staged.relation} s using (_row_number)
-                      where t._any_bad {limit_rows}) t
+                      from (select * from {t} where _any_bad) t join {p.view} v using (_row_number)) t
                 union all
                 select d.row_number, '{','.join(grain)}', null, d._key_text,
                        'duplicate key (' || d._key_text || ') also on row(s) [' ||
                        array_to_string(list_filter(d.rows, lambda x: x <> d.row_number), ', ') || ']'
                 from (select unnest(rows) as row_number, rows, _key_text from _dups) d
-                {conflict_sql.replace(', o._any_bad', '')}
+                {conflict_sql}
             ) q join {p.staged.relation} s on s._row_number = q.row_number
             union all
             select ?, ?, ?, ?, row_number, '*', null, null, reason, raw_record, ? from _bad_rows
-        """, [load_id, cfg.name, name, sha, now, load_id, cfg.name, name, sha, now])
-        keep = f"from {ok} where _key_text not in (select _key_text from _dups) {conflict_join}"
-        ranges = " ".join(
-            f'and t."{g}" between (select min("{g}") {keep}) and (select max("{g}") {keep})' for g in grain)
-        superseded = con.execute(
-            f"update raw.{cfg.table} t set _superseded_by_load_id = ? "
-            f"from (select distinct {', '.join(chr(34) + g + chr(34) for g in grain)} {keep}) i "
-            f"where t._superseded_by_load_id is null {ranges} and "
-            + " and ".join(f't."{g}" = i."{g}"' for g in grain), [load_id]).fetchone()[0]
+        """ + (" limit 0" if settle else ""), [load_id, cfg.name, name, sha, now, load_id, cfg.name, name, sha, now])
+        ranges = con.execute(f"select {_min_max(grain)} {keep}").fetchone()
+        superseded = 0
+        as_grain = ", ".join(f'"v_{g}" as "{g}"' for g in grain)
+        if ranges[0] is not None:
+            # The key ranges let DuckDB skip the table's row groups the file cannot touch.
+            range_sql = " ".join(f'and t."{g}" between ? and ?' for g in grain)
+            superseded = con.execute(
+                f"update raw.{cfg.table} t set _superseded_by_load_id = ? "
+                f"from (select distinct {as_grain} {keep}) i "
+                f"where t._superseded_by_load_id is null {range_sql} and "
+                + " and ".join(f't."{g}" = i."{g}"' for g in grain), [load_id, *ranges]).fetchone()[0]
         cols = [c.name for c in cfg.columns if c.name in p.mapping]
         rows_loaded = con.execute(
             f"insert into raw.{cfg.table} ({', '.join(chr(34) + c + chr(34) for c in cols)}, _load_id, _source_file, "
@@ -431,25 +465,29 @@ def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, conflicts: s
             f"select count(distinct row_number) filter (where row_number not in (select _row_number {keep})), "
             f"count(*) filter (where row_number in (select _row_number {keep})) "
             "from raw._quarantine where load_id = ?", [load_id]).fetchone()
+        n_conflicts, status, message = 0, "loaded", None
         if conflicts:
             con.execute(f"""
                 insert into raw._conflicts
-                select ?, o._key_text, ?, ?, ?, unnest(c.other_file_list), unnest(c.other_sha_list), ?, null, null
-                from {ok} o join {conflicts} c on c.key_text = o._key_text""", [cfg.name, name, sha, load_id, now])
-        n_conflicts = con.execute(f"select count(*) from {ok} o join {conflicts} c on c.key_text = o._key_text"
-                                  ).fetchone()[0] if conflicts else 0
-        status = "conflict" if n_conflicts else "loaded"
-        message = None
-        if n_conflicts:
-            other = con.execute(f"select string_agg(distinct other_files, ', ') from {conflicts}").fetchone()[0]
-            first = con.execute(f"select min(o._key_text) from {ok} o join {conflicts} c on c.key_text = o._key_text"
-                                ).fetchone()[0]
+                select ?, c.key_text, ?, ?, ?, unnest(c.other_file_list), unnest(c.other_sha_list), ?, null, null
+                from {conflicts} c""", [cfg.name, name, sha, load_id, now])
+            n_conflicts, other, first = con.execute(
+                f"select count(*), string_agg(distinct other_files, ', '), min(key_text) from {conflicts}").fetchone()
+            status = "conflict"
             message = (f"{name}: {n_conflicts} key(s) also in {other} of the same run, e.g. ({first}): neither "
                        "value becomes current until one file is withdrawn or a later file revises the key")
+        if settle:
+            message = (f"{name}: {rows_loaded} key(s) it shared with {settle[1]} (withdrawn) now load from this file")
+            con.execute(f"""update raw._conflicts set settled_by_load_id = ?, settled_how = 'withdrawn: ' || other_file
+                            where feed = ? and settled_by_load_id is null and file_sha256 = ?
+                              and key_text in (select key_text from {settle[0]})""", [load_id, cfg.name, sha])
         # Keys this load covers settle earlier conflicts on them (a later revision).
-        con.execute(f"""update raw._conflicts set settled_by_load_id = ?, settled_how = 'revised by ' || ?
-                        where feed = ? and settled_by_load_id is null and load_id <> ?
-                          and key_text in (select _key_text {keep})""", [load_id, name, cfg.name, load_id])
+        if con.execute("select count(*) from raw._conflicts where feed = ? and settled_by_load_id is null "
+                       "and load_id <> ?", [cfg.name, load_id]).fetchone()[0]:
+            con.execute(f"""update raw._conflicts set settled_by_load_id = ?, settled_how = 'revised by ' || ?
+                            where feed = ? and settled_by_load_id is null and load_id <> ?
+                              and key_text in (select {_key_text_sql(cfg, 'v_')} {keep})""",
+                        [load_id, name, cfg.name, load_id])
         con.execute(f"insert into raw._loads ({LOADS_COLUMNS}) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [load_id, cfg.name, name, str(p.path), str(p.archived), sha, p.path.stat().st_size, now,
                      status, rows_loaded, rows_q, superseded, message, values_q])
@@ -514,7 +552,7 @@ def _record_rejection(con, cfg, path, sha, load_id, archived, now, message) -> N
 
 
 def _cleanup(con, n: int) -> None:
-    for name in (f"_t{n}", f"_ok_t{n}", f"_s{n}"):
+    for name in (f"_t{n}", f"_s{n}"):
         con.execute(f"drop table if exists {name}")
     con.execute(f"drop view if exists _v{n}")
 
@@ -528,6 +566,7 @@ def load_files(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, paths: list[Path
     base_now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     outcomes: dict[int, FileOutcome] = {}
     prepared: dict[int, Prepared] = {}
+    settling: dict[int, Path] = {}
     ensure_tables(con, cfg)
     with tempfile.TemporaryDirectory(prefix="hcw_feed_") as tmp:
         for n, path in enumerate(paths):
@@ -538,7 +577,11 @@ def load_files(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, paths: list[Path
             if done or any(p.sha == sha for p in prepared.values()):
                 outcomes[n] = FileOutcome(path.name, "duplicate", sha, message="same SHA-256 already loaded; nothing added")
                 if done and done[0] == "conflict":
-                    outcomes[n] = _still_in_conflict(con, cfg, path, sha, paths) or outcomes[n]
+                    still = _still_in_conflict(con, cfg, path, sha, paths)
+                    if still:
+                        outcomes[n] = still
+                    elif _open_conflicts(con, cfg, sha):
+                        settling[n] = path
                 continue
             when = base_now + dt.timedelta(microseconds=n)
             load_id = f"{cfg.name}-{when:%Y%m%dT%H%M%S%f}-{sha[:8]}"
@@ -559,31 +602,49 @@ def load_files(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, paths: list[Path
             _cleanup(con, n)
         for table in set(conflicts.values()):
             con.execute(f"drop table if exists {table}")
+        for n, path in settling.items():
+            outcomes[n] = _settle_withdrawn(con, cfg, path, archive_root, regions, base_now, n, Path(tmp))
     return [outcomes[n] for n in range(len(paths))]
 
 
 def _find_conflicts(con, cfg: FeedConfig, prepared: dict[int, Prepared]) -> dict[int, str]:
-    """Per file: a temp table of the keys it shares with other files of the run."""
+    """Per file: a temp table of the keys it shares with other files of the same run.
+
+    Only files whose key ranges overlap are compared (monthly files, one file per station: none)."""
     if len(prepared) < 2:
         return {}
-    key = _key_text_sql(cfg, "v_")
-    union = " union all ".join(
-        f"select distinct {key} as key_text, {sql_literal(p.path.name)} as file, {sql_literal(p.sha)} as sha, {n} as n "
-        f"from {p.typed} where not _row_bad" for n, p in prepared.items())
-    con.execute(f"create or replace temp table _run_keys as {union}")
-    shared = con.execute("select count(*) from (select key_text from _run_keys group by key_text "
-                         "having count(distinct n) > 1)").fetchone()[0]
-    if not shared:
+    grain = cfg.grain
+    g_cols = ", ".join(f'"v_{g}"' for g in grain)
+    bounds = {n: con.execute(f"select {_min_max(grain)} from {p.typed} where not _row_bad").fetchone()
+              for n, p in prepared.items()}
+    def overlap(a, b):
+        x, y = bounds[a], bounds[b]
+        return x[0] is not None and y[0] is not None and all(
+            x[2 * i] <= y[2 * i + 1] and y[2 * i] <= x[2 * i + 1] for i in range(len(grain)))
+    ns = sorted(prepared)
+    pairs = [(a, b) for i, a in enumerate(ns) for b in ns[i + 1:] if overlap(a, b)]
+    if not pairs:
         return {}
+
+
+    files = ", ".join(f"({i}, {sql_literal(p.path.name)}, {sql_literal(p.sha)})" for i, p in prepared.items())
+    union = " union all ".join(
+        f"select * from (select distinct {g_cols} from {prepared[a].typed} where not _row_bad intersect "
+        f"select distinct {g_cols} from {prepared[b].typed} where not _row_bad), (select {a} as n, {b} as m)"
+        for a, b in pairs)
+    con.execute(f"create or replace temp table _run_keys as select *, {_key_text_sql(cfg, 'v_')} as key_text "
+                f"from ({union})")
     out = {}
     for n in prepared:
         table = f"_conflicts_{n}"
         con.execute(f"""
             create or replace temp table {table} as
-            select k.key_text, string_agg(o.file, ', ' order by o.n) as other_files,
-                   list(o.file order by o.n) as other_file_list, list(o.sha order by o.n) as other_sha_list
-            from _run_keys k join _run_keys o on o.key_text = k.key_text and o.n <> k.n
-            where k.n = {n} group by k.key_text""")
+            select {g_cols}, key_text, string_agg(file, ', ' order by o) as other_files,
+                   list(file order by o) as other_file_list, list(sha order by o) as other_sha_list
+            from (select {g_cols}, key_text, m as o from _run_keys where n = {n}
+                  union all select {g_cols}, key_text, n as o from _run_keys where m = {n}) k
+            join (values {files}) f(idx, file, sha) on f.idx = k.o
+            group by all""")
         if con.execute(f"select count(*) from {table}").fetchone()[0]:
             out[n] = table
     return out
@@ -602,6 +663,28 @@ def _still_in_conflict(con, cfg: FeedConfig, path: Path, sha: str, paths: list[P
     return FileOutcome(path.name, "conflict", sha, message=(
         f"{path.name}: {open_keys[0]} key(s) still also in {open_keys[1]}: neither value is current; withdraw one "
         "file or send a revision"))
+
+
+def _open_conflicts(con, cfg: FeedConfig, sha: str) -> int:
+    return con.execute("select count(*) from raw._conflicts where feed = ? and file_sha256 = ? "
+                       "and settled_by_load_id is null", [cfg.name, sha]).fetchone()[0]
+
+
+def _settle_withdrawn(con, cfg: FeedConfig, path: Path, archive_root: Path, regions, now, n: int,
+                      tmp: Path) -> FileOutcome:
+    """The other file of a conflict was withdrawn: this file's values for those keys become current."""
+    sha = sha256_of(path)
+    when = now + dt.timedelta(microseconds=n)
+    load_id = f"{cfg.name}-{when:%Y%m%dT%H%M%S%f}-{sha[:8]}"
+    con.execute("create or replace temp table _settle as select distinct key_text from raw._conflicts "
+                "where feed = ? and file_sha256 = ? and settled_by_load_id is null", [cfg.name, sha])
+    others = con.execute("select string_agg(distinct other_file, ', ') from raw._conflicts where feed = ? "
+                         "and file_sha256 = ? and settled_by_load_id is null", [cfg.name, sha]).fetchone()[0]
+    p = prepare_file(con, cfg, path, sha, load_id, _archive(path, sha, archive_root, cfg.name), 1000 + n,
+                     regions, tmp)
+    outcome = write_file(con, cfg, p, when, settle=("_settle", others))
+    _cleanup(con, 1000 + n)
+    return outcome
 
 
 def load_file(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, path: Path, archive_root: Path,
