@@ -334,7 +334,7 @@ def prepare_file(con, cfg: FeedConfig, path: Path, sha: str, load_id: str, archi
     # A last line without a newline whose last value is shaped unlike the rest of its column: cut off.
     if not staged.ends_with_newline and staged.last_row_number and len(staged.header) > 0:
         width, last = len(staged.header), staged.last_row_number
-        shape = "regexp_replace(regexp_replace({c}, '[0-9]+', '9', 'g'), '[^9.,%-]+', 'x', 'g')"
+        shape = "regexp_replace(regexp_replace({c}, '[0-9]', '9', 'g'), '[^9.,%-]+', 'x', 'g')"
         cut = con.execute(f"""
             select {shape.format(c=f'c{width}')} not in (
                        select distinct {shape.format(c=f'c{width}')} from {src} where _row_number <> {last}
@@ -343,7 +343,7 @@ def prepare_file(con, cfg: FeedConfig, path: Path, sha: str, load_id: str, archi
             from {src} where _row_number = {last}""").fetchone()
         if cut and cut[0]:
             selects.append(f"case when v._row_number = {last} then 'the last line has no newline and its last value ' "
-                           f"|| coalesce( || v.c{width} || , 'NULL') || ' is shaped unlike the rest of its "
+                           f"|| coalesce(chr(39) || v.c{width} || chr(39), 'NULL') || ' is shaped unlike the rest of its "
                            f"column: the file may be cut off' end as \"p__cut\"")
             last_name = staged.header[-1] or f"column_{width}"
             last_canon = next((k for k, m in mapping.items() if m.label == last_name), last_name)
@@ -566,7 +566,7 @@ def load_files(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, paths: list[Path
     base_now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     outcomes: dict[int, FileOutcome] = {}
     prepared: dict[int, Prepared] = {}
-    settling: dict[int, Path] = {}
+    recheck: dict[int, tuple[Path, str]] = {}
     ensure_tables(con, cfg)
     with tempfile.TemporaryDirectory(prefix="hcw_feed_") as tmp:
         for n, path in enumerate(paths):
@@ -577,11 +577,7 @@ def load_files(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, paths: list[Path
             if done or any(p.sha == sha for p in prepared.values()):
                 outcomes[n] = FileOutcome(path.name, "duplicate", sha, message="same SHA-256 already loaded; nothing added")
                 if done and done[0] == "conflict":
-                    still = _still_in_conflict(con, cfg, path, sha, paths)
-                    if still:
-                        outcomes[n] = still
-                    elif _open_conflicts(con, cfg, sha):
-                        settling[n] = path
+                    recheck[n] = (path, sha)
                 continue
             when = base_now + dt.timedelta(microseconds=n)
             load_id = f"{cfg.name}-{when:%Y%m%dT%H%M%S%f}-{sha[:8]}"
@@ -602,8 +598,14 @@ def load_files(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, paths: list[Path
             _cleanup(con, n)
         for table in set(conflicts.values()):
             con.execute(f"drop table if exists {table}")
-        for n, path in settling.items():
-            outcomes[n] = _settle_withdrawn(con, cfg, path, archive_root, regions, base_now, n, Path(tmp))
+        # Files loaded before with a conflict: still an ERROR while the other file is there and no
+        # file of this run revised the keys; loaded now when the other file was withdrawn.
+        for n, (path, sha) in recheck.items():
+            still = _still_in_conflict(con, cfg, path, sha, paths)
+            if still:
+                outcomes[n] = still
+            elif _open_conflicts(con, cfg, sha):
+                outcomes[n] = _settle_withdrawn(con, cfg, path, archive_root, regions, base_now, n, Path(tmp))
     return [outcomes[n] for n in range(len(paths))]
 
 

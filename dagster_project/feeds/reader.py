@@ -329,7 +329,9 @@ def stage_csv(con, path: Path, cfg: FeedConfig, relation: str, tmp_dir: Path) ->
             delim=',', quote='"', escape='"', encoding='utf-8', store_rejects=true,
             rejects_table='{relation}_rej', rejects_scan='{relation}_scan', max_line_size=10000000)""")
     rejects = con.execute(
-        f"select line, error_type::varchar, csv_line, error_message from {relation}_rej order by line").fetchall()
+        f"select line, min(error_type::varchar), min(csv_line), min(error_message) from {relation}_rej "
+        "group by line order by line").fetchall()
+    physical = {r[0]: r[0] for r in rejects}  # DuckDB's line of a rejected row -> the line a person sees
     n_read = con.execute(f"select count(*) from {relation}_read").fetchone()[0]
     physical_lines = newlines + (0 if ends_nl else 1)
     blank = " and ".join(f"({c} is null or trim({c}) = '')" for c in cols)
@@ -346,32 +348,48 @@ def stage_csv(con, path: Path, cfg: FeedConfig, relation: str, tmp_dir: Path) ->
         # Blank lines or values spanning lines: number the physical lines, find where records start
         # (a non-blank line outside quotes), and pair them with the records in order.
         con.execute(f"""
-            create or replace temp table {relation}_lines as
-            select rowid + 1 as line, l from read_csv('{source}', auto_detect=false, header=false,
+            create or replace temp table {relation}_lines0 as
+            select l from read_csv('{source}', auto_detect=false, header=false,
                 columns={{'l': 'VARCHAR'}}, delim='\\0', quote='', escape='', encoding='utf-8',
                 max_line_size=10000000)""")
+        con.execute(f"create or replace temp table {relation}_lines as "
+                    f"select rowid + 1 as line, l from {relation}_lines0")
         rejected_lines = ", ".join(str(r[0]) for r in rejects) or "null"
+        # DuckDB numbers a row by lines outside quoted values (`duck`); a person counts every line.
         con.execute(f"""
-            create or replace temp table {relation} as
+            create or replace temp table {relation}_starts as
             with parity as (
                 select line, l, coalesce(sum(length(l) - length(replace(l, '"', ''))) over (
                     order by line rows between unbounded preceding and 1 preceding), 0) % 2 as inside
                 from {relation}_lines
             ),
-            starts as (
-                select line, row_number() over (order by line) - 1 as k from parity
-                where inside = 0 and l is not null and line > 1 and line not in ({rejected_lines})
+            numbered as (
+                select line, l, inside, line - coalesce(sum(inside) over (
+                    order by line rows between unbounded preceding and 1 preceding), 0) as duck
+                from parity
+            )
+            select line, duck from numbered where inside = 0 and l is not null and line > 1""")
+        physical.update(dict(con.execute(
+            f"select duck, line from {relation}_starts where duck in ({rejected_lines})").fetchall()))
+        con.execute(f"""
+            create or replace temp table {relation} as
+            with starts as (
+                select line, row_number() over (order by line) - 1 as k from {relation}_starts
+                where duck not in ({rejected_lines})
             ),
             records as (select rowid as k, * from {relation}_read)
             select s.line::integer as _row_number, {', '.join('r.' + c for c in cols)}
             from records r join starts s using (k) where not ({blank})""")
-    for suffix in ("_read", "_lines"):
+    for suffix in ("_read", "_lines", "_lines0", "_starts"):
         con.execute(f"drop table if exists {relation}{suffix}")
     bad_rows: list[BadRow] = []
     last_line = physical_lines
-    for line, error_type, csv_line, message in rejects:
+    for duck_line, error_type, csv_line, message in rejects:
+        line = physical.get(duck_line, duck_line)
         fields = next(csv.reader(io.StringIO((csv_line or "").lstrip("\r\n"), newline="")), [])
         values = [f if f != "" else None for f in fields]
+        if all(v is None or not v.strip() for v in values):
+            continue  # a line of blanks: not a data row
         if error_type == "TOO MANY COLUMNS" and all(v is None or not v.strip() for v in values[width:]):
             con.execute(f"insert into {relation} values (?, {', '.join('?' for _ in cols)})",
                         [line, *values[:width]])
