@@ -240,6 +240,20 @@ def _rules_sql(m: Mapped, cfg: FeedConfig, r: str, f: str | None = None) -> tupl
     return fast_ok, fast, value, problem
 
 
+def rules_expr(m: Mapped, cfg: FeedConfig, r: str) -> tuple[str, str]:
+    """(value, problem) of one non-region column in one expression: what prepare_file computes with
+    its fast path plus a lookup of distinct values (used by the property tests)."""
+    if m.col.type == "string":
+        missing = _missing_fast(r, cfg)
+        problem = "'missing value in a required column'" if (m.col.required or m.col.name in cfg.grain) else "null"
+        return (f"case when {missing} then null else trim({r}, {sql_literal(WHITESPACE)}) end",
+                f"case when {missing} then {problem} end")
+    fast_ok, fast, value, problem = _rules_sql(m, cfg, r)
+    missing_problem = "'missing value in a required column'" if (m.col.required or m.col.name in cfg.grain) else "null"
+    return (f"case when {fast_ok} then {fast} when {r} is null then null else {value} end",
+            f"case when {fast_ok} then null when {r} is null then {missing_problem} else {problem} end")
+
+
 def _missing_fast(r: str, cfg: FeedConfig) -> str:
     """R6 with a shortcut: a value of digits only is never missing."""
     return f"(case when regexp_matches({r}, '^[0-9.]+$') then false else {missing_sql(r, fold_sql(r), cfg.missing_values)} end)"

@@ -17,8 +17,8 @@ from dagster_project.feeds.sql_text import fold_sql, sql_literal
 PERCENT_IN_UNIT = {"%": {"%": "1", "‰": "0.1"}, "‰": {"%": "10", "‰": "1"},
                    "ratio": {"%": "0.01", "‰": "0.001"}}
 WHITESPACE = " \t\r\n\u3000\u00a0"
-DEC = "DECIMAL(38,12)"
-FACTOR = "DECIMAL(38,8)"
+DEC = "DECIMAL(38,10)"
+FACTOR = "DECIMAL(38,6)"
 
 
 def in_list(values) -> str:
@@ -60,7 +60,9 @@ def number_sql(raw: str, folded: str, unit: str | None, factor: Decimal, integer
     whens += [f"when {s2} like '%,%' and not regexp_matches({s2}, '{grouped}') "
               "then ''','' is not a thousands separator here (digits must be grouped by three)'",
               f"when not regexp_matches({s3}, '{number_re}') then 'not a number'",
-              f"when {int_digits} > 17 then 'more than 17 digits before the decimal point'"]
+              # Exact arithmetic has room for 18 digits; a larger number is not a count a feed publishes.
+              f"when {int_digits} + length(cast(cast(floor({factor_row}) as hugeint) as varchar)) - 1 > 17 "
+              "then 'more than 17 digits before the decimal point'"]
     if integer:
         normalized = (f"regexp_replace(regexp_replace(cast({exact} as varchar), '(\\.\\d*?)0+$', '\\1'), "
                       "'\\.$', '')")
@@ -75,7 +77,9 @@ def number_sql(raw: str, folded: str, unit: str | None, factor: Decimal, integer
     elif integer:
         fast_ok, fast = "false", "null"
     else:
-        fast_ok = f"regexp_matches({raw}, '^-?[0-9]{{1,17}}(\\.[0-9]{{1,12}})?$')"
+        fast_ok = f"regexp_matches({raw}, '^-?[0-9]{{1,17}}(\\.[0-9]{{1,10}})?$')"
+        if factor != 1:
+            fast_ok = f"regexp_matches({raw}, '^-?[0-9]{{1,12}}(\\.[0-9]{{1,6}})?$')"
         fast = (f"cast({raw} as DOUBLE)" if factor == 1 else
                 f"cast(cast(cast({raw} as {DEC}) * cast('{factor}' as {FACTOR}) as varchar) as DOUBLE)")
     return fast_ok, fast, slow, problem
