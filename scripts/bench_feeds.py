@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -181,9 +182,12 @@ def side(args) -> None:
 
 def measure(side_name: str, files: list[Path], work: Path, shape: str) -> dict:
     db = work / f"{side_name}_{shape}" / "healthy_city.duckdb"
-    db.parent.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(db.parent, ignore_errors=True)  # a fresh DuckDB file (and archive) every time
+    db.parent.mkdir(parents=True)
     out = subprocess.run([sys.executable, __file__, "--side", side_name, "--shape", shape, "--db", str(db),
-                          "--files", *map(str, files)], check=True, capture_output=True, text=True)
+                          "--files", *map(str, files)], capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"{side_name} side failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

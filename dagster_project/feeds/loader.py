@@ -135,6 +135,7 @@ class Mapped:
     label: str | None       # the publisher header(s), shown as source_column
     factor: Decimal         # published unit -> canonical unit, times the column multiplier
     composed: bool = False
+    parts: list[str] = field(default_factory=list)  # staged columns of a composed value
 
 
 def map_columns(header: list[str], cfg: FeedConfig, file_name: str) -> dict[str, Mapped]:
@@ -168,7 +169,7 @@ def map_columns(header: list[str], cfg: FeedConfig, file_name: str) -> dict[str,
                 text = f" || {sql_literal(col.compose.sep)} || ".join(trimmed)
             any_missing = " or ".join(_missing_fast(p, cfg) for p in parts)
             mapping[col.name] = Mapped(col, f"(case when {any_missing} then null else {text} end)",
-                                       "+".join(col.compose.from_), multiplier, composed=True)
+                                       "+".join(col.compose.from_), multiplier, composed=True, parts=parts)
             used.update(col.compose.from_)
             continue
         if col.required or col.name in cfg.grain:
@@ -317,20 +318,34 @@ def prepare_file(con, cfg: FeedConfig, path: Path, sha: str, load_id: str, archi
             value = f"case when {missing} then null else trim({r}, {sql_literal(WHITESPACE)}) end"
             problem = f"case when {missing} then {missing_problem} end"
         else:
-            # The full rules run once per distinct value that is not a plain number.
+            # Plain numbers (and a date composed of plain numbers) are typed in place; the full
+            # rules run once per distinct other value, joined back (or inlined when there are few).
             fast_ok, fast, slow_value, slow_problem = _rules_sql(m, cfg, "raw", "f")
+            fast_ok_r, fast_r = fast_ok.replace("raw", r), fast.replace("raw", r)
+            if m.composed and m.col.compose.format == "date":
+                y, mo, d = (f"v.{c}" for c in m.parts)
+                fast_r = f"try_cast({y} || '-' || {mo} || '-' || {d} as DATE)"
+                fast_ok_r = (f"(regexp_matches({y}, '^[0-9]{{4}}$') and regexp_matches({mo}, '^[0-9]{{1,2}}$') "
+                             f"and regexp_matches({d}, '^[0-9]{{1,2}}$') and {fast_r} is not null)")
             lookup = f"_lk{n}_{name}"
             con.execute(f"""
                 create or replace temp table {lookup} as
                 select raw, {slow_value} as value, {slow_problem} as problem
-                from (select raw, {fold_sql('raw')} as f from (select distinct "r_{name}" as raw from {view}) d
-                      where raw is not null and not coalesce({fast_ok}, false))""")
-            joins.append(f'left join {lookup} on {lookup}.raw = {r}')
-            fast_ok_r = fast_ok.replace("raw", r)
-            fast_r = fast.replace("raw", r)
-            value = f"case when {fast_ok_r} then {fast_r} when {r} is null then null else {lookup}.value end"
-            problem = (f"case when {fast_ok_r} then null when {r} is null then {missing_problem} "
-                       f"else {lookup}.problem end")
+                from (select raw, {fold_sql('raw')} as f from (
+                    select distinct {r} as raw from {view} v where {r} is not null and not coalesce({fast_ok_r}, false)))""")
+            found = con.execute(f"select raw, value, problem from {lookup} limit 33").fetchall()
+            if len(found) <= 32:
+                typ = SQL_TYPES[m.col.type]
+                whens_v = " ".join(f"when {sql_literal(a)} then cast({sql_literal(str(b))} as {typ})"
+                                   for a, b, _ in found if b is not None)
+                whens_p = " ".join(f"when {sql_literal(a)} then {sql_literal(c)}" for a, _, c in found if c is not None)
+                slow_v = f"case {r} {whens_v} end" if whens_v else "null"
+                slow_p = f"case {r} {whens_p} end" if whens_p else "null"
+            else:
+                joins.append(f'left join {lookup} on {lookup}.raw = {r}')
+                slow_v, slow_p = f"{lookup}.value", f"{lookup}.problem"
+            value = f"case when {fast_ok_r} then {fast_r} when {r} is null then null else {slow_v} end"
+            problem = f"case when {fast_ok_r} then null when {r} is null then {missing_problem} else {slow_p} end"
         if gb and m.col.type in ("string", "region"):
             moji = f"regexp_matches({r}, {sql_literal(_mojibake_pattern())})"
             value = f"case when {moji} then null else {value} end"
@@ -566,9 +581,17 @@ def _record_rejection(con, cfg, path, sha, load_id, archived, now, message) -> N
 
 
 def _cleanup(con, n: int) -> None:
-    for name in (f"_t{n}", f"_s{n}"):
-        con.execute(f"drop table if exists {name}")
+    """Drop a file's temp tables and views (staged text, typed rows, lookups)."""
     con.execute(f"drop view if exists _v{n}")
+    views = [r[0] for r in con.execute("select view_name from duckdb_views() where temporary and view_name = ?",
+                                       [f"_s{n}"]).fetchall()]
+    for v in views:
+        con.execute(f"drop view if exists {v}")
+    tables = [r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where temporary and (table_name in (?, ?, ?) or "
+        "starts_with(table_name, ?))", [f"_t{n}", f"_s{n}", f"_s{n}_read", f"_lk{n}_"]).fetchall()]
+    for t in tables:
+        con.execute(f"drop table if exists {t}")
 
 
 def load_files(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, paths: list[Path], archive_root: Path,

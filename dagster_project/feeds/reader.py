@@ -335,15 +335,18 @@ def stage_csv(con, path: Path, cfg: FeedConfig, relation: str, tmp_dir: Path) ->
     n_read = con.execute(f"select count(*) from {relation}_read").fetchone()[0]
     physical_lines = newlines + (0 if ends_nl else 1)
     blank = " and ".join(f"({c} is null or trim({c}) = '')" for c in cols)
+    keep_read = False
     if n_read + len(rejects) + 1 == physical_lines:
         # One record per line: the k-th record (0-based, rejected ones included) is on line k + 2.
         # A good row's line skips the rejected lines before it.
         gaps = [line - 2 - i for i, (line, *_rest) in enumerate(rejects)]
         shift = (" + ".join(f"(rowid >= {g})::int" for g in gaps)) if gaps else "0"
+        # A view numbers the rows (rowids stay put after the delete), so the file is stored once.
+        con.execute(f"delete from {relation}_read where {blank}")
         con.execute(f"""
-            create or replace temp table {relation} as
-            select (rowid + 2 + {shift})::integer as _row_number, {', '.join(cols)}
-            from {relation}_read where not ({blank})""")
+            create or replace temp view {relation} as
+            select (rowid + 2 + {shift})::integer as _row_number, {', '.join(cols)} from {relation}_read""")
+        keep_read = True
     else:
         # Blank lines or values spanning lines: number the physical lines, find where records start
         # (a non-blank line outside quotes), and pair them with the records in order.
@@ -380,9 +383,10 @@ def stage_csv(con, path: Path, cfg: FeedConfig, relation: str, tmp_dir: Path) ->
             records as (select rowid as k, * from {relation}_read)
             select s.line::integer as _row_number, {', '.join('r.' + c for c in cols)}
             from records r join starts s using (k) where not ({blank})""")
-    for suffix in ("_read", "_lines", "_lines0", "_starts"):
+    for suffix in ("_lines", "_lines0", "_starts") + (() if keep_read else ("_read",)):
         con.execute(f"drop table if exists {relation}{suffix}")
     bad_rows: list[BadRow] = []
+    extra_rows: list[list] = []
     last_line = physical_lines
     for duck_line, error_type, csv_line, message in rejects:
         line = physical.get(duck_line, duck_line)
@@ -391,8 +395,7 @@ def stage_csv(con, path: Path, cfg: FeedConfig, relation: str, tmp_dir: Path) ->
         if all(v is None or not v.strip() for v in values):
             continue  # a line of blanks: not a data row
         if error_type == "TOO MANY COLUMNS" and all(v is None or not v.strip() for v in values[width:]):
-            con.execute(f"insert into {relation} values (?, {', '.join('?' for _ in cols)})",
-                        [line, *values[:width]])
+            extra_rows.append([line, *values[:width]])
             continue
         if error_type in ("TOO MANY COLUMNS", "MISSING COLUMNS"):
             reason = f"row has {len(fields)} fields, the header has {width}"
@@ -401,6 +404,11 @@ def stage_csv(con, path: Path, cfg: FeedConfig, relation: str, tmp_dir: Path) ->
         else:
             reason = f"unreadable CSV row ({error_type}: {message})"
         bad_rows.append(BadRow(int(line), reason, values))
+    if extra_rows:  # rows with empty fields past the header: loaded as the header's columns
+        con.execute(f"create or replace temp table {relation}_all as select * from {relation}")
+        con.executemany(f"insert into {relation}_all values (?, {', '.join('?' for _ in cols)})", extra_rows)
+        con.execute(f"drop view if exists {relation}; drop table if exists {relation}")
+        con.execute(f"alter table {relation}_all rename to {relation}")
     n_rows = con.execute(f"select count(*) from {relation}").fetchone()[0]
     if n_rows == 0 and not bad_rows:
         raise FileRejected(f"{path.name}: empty file (header but 0 data rows)")
