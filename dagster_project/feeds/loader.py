@@ -168,7 +168,10 @@ def map_columns(header: list[str], cfg: FeedConfig, file_name: str) -> dict[str,
             else:
                 text = f" || {sql_literal(col.compose.sep)} || ".join(trimmed)
             any_missing = " or ".join(_missing_fast(p, cfg) for p in parts)
-            mapping[col.name] = Mapped(col, f"(case when {any_missing} then null else {text} end)",
+            plain = " and ".join(f"regexp_matches({p}, '^[0-9]{{1,8}}$')" for p in parts)
+            plain_text = {"date": " || '-' || ".join(parts), "concat": f" || {sql_literal(col.compose.sep)} || ".join(parts)}
+            fast = plain_text.get(col.compose.format, text)
+            mapping[col.name] = Mapped(col, f"(case when {plain} then {fast} when {any_missing} then null else {text} end)",
                                        "+".join(col.compose.from_), multiplier, composed=True, parts=parts)
             used.update(col.compose.from_)
             continue
@@ -314,9 +317,17 @@ def prepare_file(con, cfg: FeedConfig, path: Path, sha: str, load_id: str, archi
             value = f"case when {missing} then null else {alias}.region_code end"
             problem = f"case when {missing} then {missing_problem} else {alias}.region_problem end"
         elif m.col.type == "string":
-            missing = _missing_fast(r, cfg)
-            value = f"case when {missing} then null else trim({r}, {sql_literal(WHITESPACE)}) end"
-            problem = f"case when {missing} then {missing_problem} end"
+            # R6 over the distinct values (station codes, names): few, however long the file.
+            lookup = f"_lk{n}_{name}"
+            con.execute(f"""
+                create or replace temp table {lookup} as
+                select raw, case when m then null else trim(raw, {sql_literal(WHITESPACE)}) end as value,
+                       case when m then {missing_problem} end as problem
+                from (select raw, {missing_sql('raw', fold_sql('raw'), cfg.missing_values)} as m
+                      from (select distinct {r} as raw from {view} v where {r} is not null))""")
+            joins.append(f'left join {lookup} on {lookup}.raw = {r}')
+            value = f"{lookup}.value"
+            problem = f"case when {r} is null then {missing_problem} else {lookup}.problem end"
         else:
             # Plain numbers (and a date composed of plain numbers) are typed in place; the full
             # rules run once per distinct other value, joined back (or inlined when there are few).
@@ -351,7 +362,8 @@ def prepare_file(con, cfg: FeedConfig, path: Path, sha: str, load_id: str, archi
             value = f"case when {moji} then null else {value} end"
             problem = (f"case when {moji} then 'text looks like UTF-8 read as {staged.encoding.upper()} "
                        f"(mojibake): the file mixes encodings; re-save it in one encoding' else {problem} end")
-        selects += [f'{value} as "v_{name}"', f'{problem} as "p_{name}"']
+        # A value that is not NULL has no problem: the problem is worked out only for the others.
+        selects += [f'{value} as "v_{name}"', f'case when "v_{name}" is not null then null else {problem} end as "p_{name}"']
         problem_cols.append((name, m.label, f"p_{name}", required, f'v."r_{name}"'))
     # A value under an empty header cell would otherwise be dropped without a trace.
     for i, h in enumerate(staged.header):
