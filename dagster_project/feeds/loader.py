@@ -298,6 +298,50 @@ def prepare_file(con, cfg: FeedConfig, path: Path, sha: str, load_id: str, archi
     year_col = next((name for name, m in mapping.items() if m.col.type == "year"), None)
     key_cols = {c.name for c in cfg.columns if c.required or c.name in cfg.grain}
     gb = staged.encoding in ("gbk", "gb18030")
+    # Pass 1: what each column types in place (plain numbers, a date of plain numbers) and the rules
+    # for every other distinct value, all columns in one lookup table _lk<n>(col, raw, value, problem).
+    fast: dict[str, tuple[str, str]] = {}
+    distinct_sql, value_whens, problem_whens = [], [], []
+    for name, m in mapping.items():
+        if m.col.type == "region":
+            continue
+        r = f'v."r_{name}"'
+        missing_problem = "'missing value in a required column'" if name in key_cols else "null"
+        if m.col.type == "string":
+            fast_ok_r, fast_r = "false", "null"
+            missing = missing_sql("raw", "f", cfg.missing_values)
+            slow_value = f"case when {missing} then null else trim(raw, {sql_literal(WHITESPACE)}) end"
+            slow_problem = f"case when {missing} then {missing_problem} end"
+        else:
+            fast_ok, fast_v, slow_value, slow_problem = _rules_sql(m, cfg, "raw", "f")
+            fast_ok_r, fast_r = fast_ok.replace("raw", r), fast_v.replace("raw", r)
+            if m.composed and m.col.compose.format == "date":
+                y, mo, d = (f"v.{c}" for c in m.parts)
+                fast_r = f"try_cast({y} || '-' || {mo} || '-' || {d} as DATE)"
+                fast_ok_r = (f"(regexp_matches({y}, '^[0-9]{{4}}$') and regexp_matches({mo}, '^[0-9]{{1,2}}$') "
+                             f"and regexp_matches({d}, '^[0-9]{{1,2}}$') and {fast_r} is not null)")
+        fast[name] = (fast_ok_r, fast_r)
+        distinct_sql.append(f"select {sql_literal(name)} as col, {r} as raw from {view} v "
+                            f"where case when coalesce({fast_ok_r}, false) then false else {r} is not null end")
+        value_whens.append(f"when {sql_literal(name)} then cast({slow_value} as varchar)")
+        problem_whens.append(f"when {sql_literal(name)} then {slow_problem}")
+    lookup = f"_lk{n}"
+    inline: dict[str, list[tuple]] = {}
+    if distinct_sql:
+        con.execute(f"""
+            create or replace temp table {lookup} as
+            select col, raw, case col {' '.join(value_whens)} end as value,
+                   case col {' '.join(problem_whens)} end as problem
+            from (select col, raw, {fold_sql('raw')} as f from (
+                select distinct col, raw from ({' union all '.join(distinct_sql)})))""")
+        counts = dict(con.execute(f"select col, count(*) from {lookup} group by col").fetchall())
+        small = [c for c in fast if counts.get(c, 0) <= 32]
+        for col, raw, value, problem in con.execute(
+                f"select col, raw, value, problem from {lookup} where list_contains(?, col)", [small]).fetchall():
+            inline.setdefault(col, []).append((raw, value, problem))
+        inline.update({c: inline.get(c, []) for c in small})
+
+    # Pass 2: the typed columns.
     for name, m in mapping.items():
         r = f'v."r_{name}"'
         required = name in key_cols
@@ -316,45 +360,21 @@ def prepare_file(con, cfg: FeedConfig, path: Path, sha: str, load_id: str, archi
             missing = _missing_fast(r, cfg)
             value = f"case when {missing} then null else {alias}.region_code end"
             problem = f"case when {missing} then {missing_problem} else {alias}.region_problem end"
-        elif m.col.type == "string":
-            # R6 over the distinct values (station codes, names): few, however long the file.
-            lookup = f"_lk{n}_{name}"
-            con.execute(f"""
-                create or replace temp table {lookup} as
-                select raw, case when m then null else trim(raw, {sql_literal(WHITESPACE)}) end as value,
-                       case when m then {missing_problem} end as problem
-                from (select raw, {missing_sql('raw', fold_sql('raw'), cfg.missing_values)} as m
-                      from (select distinct {r} as raw from {view} v where {r} is not null))""")
-            joins.append(f'left join {lookup} on {lookup}.raw = {r}')
-            value = f"{lookup}.value"
-            problem = f"case when {r} is null then {missing_problem} else {lookup}.problem end"
         else:
-            # Plain numbers (and a date composed of plain numbers) are typed in place; the full
-            # rules run once per distinct other value, joined back (or inlined when there are few).
-            fast_ok, fast, slow_value, slow_problem = _rules_sql(m, cfg, "raw", "f")
-            fast_ok_r, fast_r = fast_ok.replace("raw", r), fast.replace("raw", r)
-            if m.composed and m.col.compose.format == "date":
-                y, mo, d = (f"v.{c}" for c in m.parts)
-                fast_r = f"try_cast({y} || '-' || {mo} || '-' || {d} as DATE)"
-                fast_ok_r = (f"(regexp_matches({y}, '^[0-9]{{4}}$') and regexp_matches({mo}, '^[0-9]{{1,2}}$') "
-                             f"and regexp_matches({d}, '^[0-9]{{1,2}}$') and {fast_r} is not null)")
-            lookup = f"_lk{n}_{name}"
-            con.execute(f"""
-                create or replace temp table {lookup} as
-                select raw, {slow_value} as value, {slow_problem} as problem
-                from (select raw, {fold_sql('raw')} as f from (
-                    select distinct {r} as raw from {view} v where {r} is not null and not coalesce({fast_ok_r}, false)))""")
-            found = con.execute(f"select raw, value, problem from {lookup} limit 33").fetchall()
-            if len(found) <= 32:
-                typ = SQL_TYPES[m.col.type]
-                whens_v = " ".join(f"when {sql_literal(a)} then cast({sql_literal(str(b))} as {typ})"
-                                   for a, b, _ in found if b is not None)
-                whens_p = " ".join(f"when {sql_literal(a)} then {sql_literal(c)}" for a, _, c in found if c is not None)
+            typ = SQL_TYPES[m.col.type]
+            fast_ok_r, fast_r = fast[name]
+            if name in inline:  # few other values: written into the statement
+                whens_v = " ".join(f"when {sql_literal(a)} then cast({sql_literal(b)} as {typ})"
+                                   for a, b, _ in inline[name] if b is not None)
+                whens_p = " ".join(f"when {sql_literal(a)} then {sql_literal(c)}" for a, _, c in inline[name]
+                                   if c is not None)
                 slow_v = f"case {r} {whens_v} end" if whens_v else "null"
                 slow_p = f"case {r} {whens_p} end" if whens_p else "null"
             else:
-                joins.append(f'left join {lookup} on {lookup}.raw = {r}')
-                slow_v, slow_p = f"{lookup}.value", f"{lookup}.problem"
+                alias = f"_lk_{name}"
+                joins.append(f"left join (select raw, value, problem from {lookup} where col = {sql_literal(name)}) "
+                             f"{alias} on {alias}.raw = {r}")
+                slow_v, slow_p = f"cast({alias}.value as {typ})", f"{alias}.problem"
             value = f"case when {fast_ok_r} then {fast_r} when {r} is null then null else {slow_v} end"
             problem = f"case when {fast_ok_r} then null when {r} is null then {missing_problem} else {slow_p} end"
         if gb and m.col.type in ("string", "region"):
