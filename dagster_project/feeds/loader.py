@@ -455,10 +455,13 @@ def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, conflicts: s
     grain = cfg.grain
     g_cols = ", ".join(f'"v_{g}"' for g in grain)
     g_match = lambda a, b: " and ".join(f'{a}."v_{g}" = {b}."v_{g}"' for g in grain)  # noqa: E731
+    # Duplicate keys: first by a hash of the key (one number per row, cheap to group), then exactly.
     con.execute(f"""
         create or replace temp table _dups as
         select {g_cols}, {_key_text_sql(cfg, 'v_')} as _key_text, rows from (
-            select {g_cols}, list(_row_number order by _row_number) as rows from {t} where not _row_bad
+            select {g_cols}, list(_row_number order by _row_number) as rows from {t}
+            where not _row_bad and hash({g_cols}) in (
+                select h from (select hash({g_cols}) as h from {t} where not _row_bad) group by h having count(*) > 1)
             group by all having count(*) > 1)""")
     con.execute("create or replace temp table _excl as select unnest(rows) as _row_number from _dups")
     conflict_sql = ""
@@ -482,7 +485,8 @@ def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, conflicts: s
         f"{{'column_name': {sql_literal(c)}, 'source_column': {sql_literal(src) if src else 'null::varchar'}, "
         f"'raw_value': {raw}, 'reason': t.\"{pc}\"}}"
         for c, src, pc, _, raw in p.problem_cols)
-    keep = f"from {t} where not _row_bad and _row_number not in (select _row_number from _excl)"
+    excluded = con.execute("select count(*) from _excl").fetchone()[0]
+    keep = f"from {t} where not _row_bad" + (" and _row_number not in (select _row_number from _excl)" if excluded else "")
     if settle:
         keep += f" and {_key_text_sql(cfg, 'v_')} in (select key_text from {settle[0]})"
     con.execute("begin transaction")
@@ -522,10 +526,13 @@ def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, conflicts: s
             f"_file_sha256, _row_number, _loaded_at, _superseded_by_load_id) "
             f"select {', '.join(chr(34) + 'v_' + c + chr(34) for c in cols)}, ?, ?, ?, _row_number, ?, null {keep}",
             [load_id, name, sha, now]).fetchone()[0]
+        con.execute(f"create or replace temp table _qrows as select distinct row_number from raw._quarantine "
+                    "where load_id = ?", [load_id])
         rows_q, values_q = con.execute(
-            f"select count(distinct row_number) filter (where row_number not in (select _row_number {keep})), "
-            f"count(*) filter (where row_number in (select _row_number {keep})) "
-            "from raw._quarantine where load_id = ?", [load_id]).fetchone()
+            f"select count(distinct q.row_number) filter (where k._row_number is null), "
+            f"count(*) filter (where k._row_number is not null) from raw._quarantine q "
+            f"left join (select _row_number {keep} and _row_number in (select row_number from _qrows)) k "
+            f"on k._row_number = q.row_number where q.load_id = ?", [load_id]).fetchone()
         n_conflicts, status, message = 0, "loaded", None
         if conflicts:
             con.execute(f"""
