@@ -443,12 +443,12 @@ def _key_text_sql(cfg: FeedConfig, prefix: str = "") -> str:
     return " || ', ' || ".join(f"'{g}=' || cast(\"{prefix}{g}\" as varchar)" for g in cfg.grain)
 
 
-def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, conflicts: str | None = None,
+def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, run_loads: dict[str, FileOutcome] | None = None,
                settle: tuple[str, str] | None = None) -> FileOutcome:
     """Quarantine (one INSERT), supersede (one UPDATE), canonical rows (one INSERT ... SELECT), one load row.
 
-    conflicts: a temp table (grain columns v_*, key_text, other_files, other_file_list, other_sha_list)
-    of the keys this file shares with another file of the same run.
+    run_loads: load id -> outcome of the files this run wrote before: a key one of them carries too
+    is a conflict (both rows quarantined, both files "conflict"); only this file is held in memory.
     settle: (temp table of key_text, the withdrawn files): load only those keys of a file loaded
     before with a conflict, now that the other file is gone (its problems are already recorded)."""
     name, sha, load_id, t = p.path.name, p.sha, p.load_id, p.typed
@@ -464,6 +464,7 @@ def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, conflicts: s
                 select h from (select hash({g_cols}) as h from {t} where not _row_bad) group by h having count(*) > 1)
             group by all having count(*) > 1)""")
     con.execute("create or replace temp table _excl as select unnest(rows) as _row_number from _dups")
+    conflicts = _run_conflicts(con, cfg, p, run_loads or {})
     conflict_sql = ""
     if conflicts:
         con.execute(f"insert into _excl select o._row_number from {t} o join {conflicts} c on {g_match('o', 'c')} "
@@ -544,6 +545,7 @@ def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, conflicts: s
             status = "conflict"
             message = (f"{name}: {n_conflicts} key(s) also in {other} of the same run, e.g. ({first}): neither "
                        "value becomes current until one file is withdrawn or a later file revises the key")
+            _unload_earlier(con, cfg, conflicts, name, sha, load_id, now, run_loads)
         if settle:
             message = (f"{name}: {rows_loaded} key(s) it shared with {settle[1]} (withdrawn) now load from this file")
             con.execute(f"""update raw._conflicts set settled_by_load_id = ?, settled_how = 'withdrawn: ' || other_file
@@ -641,7 +643,8 @@ def load_files(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, paths: list[Path
     regions = regions or load_region_index()
     base_now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     outcomes: dict[int, FileOutcome] = {}
-    prepared: dict[int, Prepared] = {}
+    run_loads: dict[str, FileOutcome] = {}
+    written_sha: set[str] = set()
     recheck: dict[int, tuple[Path, str]] = {}
     ensure_tables(con, cfg)
     with tempfile.TemporaryDirectory(prefix="hcw_feed_") as tmp:
@@ -650,7 +653,7 @@ def load_files(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, paths: list[Path
             done = con.execute(
                 "select status from raw._loads where feed=? and file_sha256=? and status in ('loaded', 'conflict') "
                 "order by loaded_at desc limit 1", [cfg.name, sha]).fetchone()
-            if done or any(p.sha == sha for p in prepared.values()):
+            if done or sha in written_sha:
                 outcomes[n] = FileOutcome(path.name, "duplicate", sha, message="same SHA-256 already loaded; nothing added")
                 if done and done[0] == "conflict":
                     recheck[n] = (path, sha)
@@ -662,18 +665,15 @@ def load_files(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, paths: list[Path
                 archived = _archive(path, sha, archive_root, cfg.name)
                 p = prepare_file(con, cfg, path, sha, load_id, archived, n, regions, Path(tmp))
                 check_units(con, cfg, p)
-                prepared[n] = p
             except FileRejected as exc:
                 _record_rejection(con, cfg, path, sha, load_id, archived, when, str(exc))
                 outcomes[n] = FileOutcome(path.name, "rejected", sha, message=str(exc))
                 _cleanup(con, n)
-        conflicts = _find_conflicts(con, cfg, prepared)
-        for n, p in prepared.items():
-            outcomes[n] = write_file(con, cfg, p, base_now + dt.timedelta(microseconds=n),
-                                     conflicts=conflicts.get(n))
+                continue
+            written_sha.add(sha)
+            outcomes[n] = write_file(con, cfg, p, when, run_loads=run_loads)
+            run_loads[load_id] = outcomes[n]
             _cleanup(con, n)
-        for table in set(conflicts.values()):
-            con.execute(f"drop table if exists {table}")
         # Files loaded before with a conflict: still an ERROR while the other file is there and no
         # file of this run revised the keys; loaded now when the other file was withdrawn.
         for n, (path, sha) in recheck.items():
@@ -685,47 +685,80 @@ def load_files(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, paths: list[Path
     return [outcomes[n] for n in range(len(paths))]
 
 
-def _find_conflicts(con, cfg: FeedConfig, prepared: dict[int, Prepared]) -> dict[int, str]:
-    """Per file: a temp table of the keys it shares with other files of the same run.
-
-    Only files whose key ranges overlap are compared (monthly files, one file per station: none)."""
-    if len(prepared) < 2:
-        return {}
-    grain = cfg.grain
+def _run_conflicts(con, cfg: FeedConfig, p: Prepared, run_loads: dict[str, FileOutcome]) -> str | None:
+    """Keys of this file that a file written earlier in the same run carries too (still loaded, or
+    already found in conflict): a temp table (v_* grain, key_text, other_files, lists, earlier rows)."""
+    if not run_loads:
+        return None
+    grain, t = cfg.grain, p.typed
     g_cols = ", ".join(f'"v_{g}"' for g in grain)
-    bounds = {n: con.execute(f"select {_min_max(grain)} from {p.typed} where not _row_bad").fetchone()
-              for n, p in prepared.items()}
-    def overlap(a, b):
-        x, y = bounds[a], bounds[b]
-        return x[0] is not None and y[0] is not None and all(
-            x[2 * i] <= y[2 * i + 1] and y[2 * i] <= x[2 * i + 1] for i in range(len(grain)))
-    ns = sorted(prepared)
-    pairs = [(a, b) for i, a in enumerate(ns) for b in ns[i + 1:] if overlap(a, b)]
-    if not pairs:
-        return {}
+    ids = sorted(run_loads)
+    ranges = con.execute(f"select {_min_max(grain)} from {t} where not _row_bad").fetchone()
+    if ranges[0] is None:
+        return None
+    range_sql = " ".join(f'and r."{g}" between ? and ?' for g in grain)
+    con.execute(f"""
+        create or replace temp table _conf_rows as
+        select {', '.join(f'r."{g}" as "v_{g}"' for g in grain)}, r._load_id, r._source_file, r._file_sha256
+        from raw.{cfg.table} r join (select distinct {g_cols} from {t} where not _row_bad) i
+          on {' and '.join(f'r."{g}" = i."v_{g}"' for g in grain)}
+        where r._superseded_by_load_id is null and list_contains(?, r._load_id) {range_sql}""", [ids, *ranges])
+    earlier = con.execute("select count(*) from raw._conflicts where feed = ? and list_contains(?, load_id)",
+                          [cfg.name, ids]).fetchone()[0]
+    earlier_sql = (f"union all select {g_cols}, c.source_file, c.file_sha256 from {t} t join raw._conflicts c "
+                   f"on c.key_text = {_key_text_sql(cfg, 'v_')} and c.feed = {sql_literal(cfg.name)} "
+                   "and list_contains(?, c.load_id) where not t._row_bad") if earlier else ""
+    con.execute(f"""
+        create or replace temp table _conf as
+        select {g_cols}, {_key_text_sql(cfg, 'v_')} as key_text,
+               string_agg(distinct _source_file, ', ') as other_files,
+               list(distinct _source_file) as other_file_list, list(distinct _file_sha256) as other_sha_list
+        from (
+            select {g_cols}, _source_file, _file_sha256 from _conf_rows
+            {earlier_sql}
+        ) group by all""", [ids] if earlier else [])
+    if not con.execute("select count(*) from _conf").fetchone()[0]:
+        return None
+    return "_conf"
 
 
-    files = ", ".join(f"({i}, {sql_literal(p.path.name)}, {sql_literal(p.sha)})" for i, p in prepared.items())
-    union = " union all ".join(
-        f"select * from (select distinct {g_cols} from {prepared[a].typed} where not _row_bad intersect "
-        f"select distinct {g_cols} from {prepared[b].typed} where not _row_bad), (select {a} as n, {b} as m)"
-        for a, b in pairs)
-    con.execute(f"create or replace temp table _run_keys as select *, {_key_text_sql(cfg, 'v_')} as key_text "
-                f"from ({union})")
-    out = {}
-    for n in prepared:
-        table = f"_conflicts_{n}"
-        con.execute(f"""
-            create or replace temp table {table} as
-            select {g_cols}, key_text, string_agg(file, ', ' order by o) as other_files,
-                   list(file order by o) as other_file_list, list(sha order by o) as other_sha_list
-            from (select {g_cols}, key_text, m as o from _run_keys where n = {n}
-                  union all select {g_cols}, key_text, n as o from _run_keys where m = {n}) k
-            join (values {files}) f(idx, file, sha) on f.idx = k.o
-            group by all""")
-        if con.execute(f"select count(*) from {table}").fetchone()[0]:
-            out[n] = table
-    return out
+def _unload_earlier(con, cfg: FeedConfig, conflicts: str, name: str, sha: str, load_id: str, now,
+                    run_loads: dict[str, FileOutcome]) -> None:
+    """The earlier file's rows for the conflicting keys leave raw.<feed> for the quarantine (with
+    their loaded values as the record), and that file becomes a conflict too."""
+    grain = cfg.grain
+    match = " and ".join(f'r."{g}" = c."v_{g}"' for g in grain)
+    cols = [c.name for c in cfg.columns]
+    record = "json_object(" + ", ".join(f"'{c}', r.\"{c}\"" for c in cols) + ")::varchar"
+    con.execute(f"""
+        insert into raw._quarantine
+        select r._load_id, ?, r._source_file, r._file_sha256, r._row_number, '{','.join(grain)}', null, c.key_text,
+               'key (' || c.key_text || ') is also in ' || ? || ' of the same run: neither value becomes current '
+               || 'until one file is withdrawn or a later file revises the key', {record}, ?
+        from raw.{cfg.table} r join {conflicts} c on {match}
+        where r._superseded_by_load_id is null and r._load_id in (select _load_id from _conf_rows)""",
+                [cfg.name, name, now])
+    per_load = con.execute(f"""
+        select r._load_id, count(*), min(c.key_text) from raw.{cfg.table} r join {conflicts} c on {match}
+        where r._superseded_by_load_id is null and r._load_id in (select _load_id from _conf_rows)
+        group by r._load_id""").fetchall()
+    con.execute(f"""
+        insert into raw._conflicts
+        select distinct ?, c.key_text, r._source_file, r._file_sha256, r._load_id, ?, ?, ?, null, null
+        from raw.{cfg.table} r join {conflicts} c on {match}
+        where r._superseded_by_load_id is null and r._load_id in (select _load_id from _conf_rows)""",
+                [cfg.name, name, sha, now])
+    con.execute(f"""
+        delete from raw.{cfg.table} r using {conflicts} c
+        where {match} and r._superseded_by_load_id is null and r._load_id in (select _load_id from _conf_rows)""")
+    for other_id, n, first in per_load:
+        o = run_loads[other_id]
+        o.status, o.rows_loaded, o.rows_quarantined = "conflict", o.rows_loaded - n, o.rows_quarantined + n
+        o.message = (f"{o.file_name}: {n} key(s) also in {name} of the same run, e.g. ({first}): neither value "
+                     "becomes current until one file is withdrawn or a later file revises the key")
+        o.problems.append(f"{o.file_name}: {n} row(s) moved to raw._quarantine (key also in {name})")
+        con.execute("update raw._loads set status = 'conflict', rows_loaded = ?, rows_quarantined = ?, message = ? "
+                    "where load_id = ?", [o.rows_loaded, o.rows_quarantined, o.message, other_id])
 
 
 def _still_in_conflict(con, cfg: FeedConfig, path: Path, sha: str, paths: list[Path]) -> FileOutcome | None:

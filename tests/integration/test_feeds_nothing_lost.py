@@ -203,3 +203,18 @@ def test_percent_values_in_a_permille_column_reject_the_file(feed, tmp_path):
     assert (outcome.status, outcome.message) == ("rejected", (
         "infant_mortality.csv: column '老年人口占比' is declared in ‰ but all 2 values are <= 1 (largest 0.61): "
         "they look like % (per hundred); fix the file or declare the unit"))
+
+
+def test_a_third_file_with_the_same_key_is_in_the_conflict_too(feed, two_files, tmp_path):
+    a, b = two_files
+    c = tmp_path / "beds_night_c.csv"
+    c.write_text("地区,年份,床位数(张)\n包头市,2020,26500\n", encoding="utf-8")
+    outcomes = feed["load"](a, b, c)
+    assert [o.status for o in outcomes] == ["conflict", "conflict", "conflict"]
+    assert outcomes[2].message.startswith("beds_night_c.csv: 1 key(s) also in beds_night_a.csv, beds_night_b.csv "
+                                          "of the same run")
+    assert ("150200", 2020) not in [r[:2] for r in current(feed["con"])]
+    # Every value sent for the key is kept, in the quarantine, with its file.
+    assert feed["con"].execute(
+        "select source_file, row_number from raw._quarantine where raw_value = 'region_code=150200, year=2020' "
+        "order by source_file").fetchall() == [(a.name, 2), (b.name, 2), (c.name, 2)]
