@@ -160,3 +160,34 @@ def test_docs_counterexamples_through_sql(con):
     assert via_sql(con, ["2021-02-30", "2020年1月5日"], ColumnSpec(name="v", source=["v"], type="date")) == [
         (None, "not a calendar date (day is out of range for month)"), (dt.date(2020, 1, 5), None)]
     assert all(m in MISSING_MARKERS for m in ["—", "/"])
+
+
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(st.one_of(numbers(), odd), min_size=1, max_size=60), col=numeric_columns)
+def test_the_loader_agrees_with_the_reference(tmp_path_factory, values, col):
+    """The same through the real loader: a CSV read by DuckDB, plain numbers typed in place, the
+    other distinct values through the lookup, bad values quarantined with their reason."""
+    import csv
+    from pathlib import Path
+
+    from dagster_project.feeds.loader import ensure_tables, load_files
+
+    tmp = tmp_path_factory.mktemp("sql_rules")
+    path = tmp / "values.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["k", "v"])
+        for i, v in enumerate(values):
+            w.writerow([f"k{i}", "" if v is None else v])
+    cfg = feed(col)
+    con = duckdb.connect()
+    ensure_tables(con, cfg)
+    [outcome] = load_files(con, cfg, [Path(path)], tmp / "archive")
+    loaded = dict(con.execute("select k, v from raw.t").fetchall())
+    problems = dict(con.execute("select row_number, reason from raw._quarantine").fetchall())
+    for i, raw in enumerate(values):
+        value, reason = reference(None if raw is None or raw == "" else raw, col)
+        if reason and col.required:
+            assert f"k{i}" not in loaded and problems[i + 2] == reason, raw
+        else:
+            assert loaded[f"k{i}"] == value and problems.get(i + 2) == reason, raw
