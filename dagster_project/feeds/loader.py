@@ -328,12 +328,27 @@ def prepare_file(con, cfg: FeedConfig, path: Path, sha: str, load_id: str, archi
     lookup = f"_lk{n}"
     inline: dict[str, list[tuple]] = {}
     if distinct_sql:
+        # The distinct other values; missing markers (the usual case) need no rules, and the full
+        # rules (a long statement) are planned only for the columns that have other values.
+        con.execute(f"""
+            create or replace temp table {lookup}_d as
+            select col, raw, {fold_sql('raw')} as f, {missing_sql('raw', fold_sql('raw'), cfg.missing_values)} as m
+            from (select distinct col, raw from ({' union all '.join(distinct_sql)}))""")
+        required = [c for c in fast if c in key_cols]
         con.execute(f"""
             create or replace temp table {lookup} as
-            select col, raw, case col {' '.join(value_whens)} end as value,
-                   case col {' '.join(problem_whens)} end as problem
-            from (select col, raw, {fold_sql('raw')} as f from (
-                select distinct col, raw from ({' union all '.join(distinct_sql)})))""")
+            select col, raw, null::varchar as value,
+                   case when list_contains(?, col) then 'missing value in a required column' end as problem
+            from {lookup}_d where m""", [required])
+        needs = [r[0] for r in con.execute(f"select distinct col from {lookup}_d where not m").fetchall()]
+        if needs:
+            keep_v = [w for w, c in zip(value_whens, fast) if c in needs]
+            keep_p = [w for w, c in zip(problem_whens, fast) if c in needs]
+            con.execute(f"""
+                insert into {lookup}
+                select col, raw, case col {' '.join(keep_v)} end, case col {' '.join(keep_p)} end
+                from {lookup}_d where not m""")
+        con.execute(f"drop table {lookup}_d")
         counts = dict(con.execute(f"select col, count(*) from {lookup} group by col").fetchall())
         small = [c for c in fast if counts.get(c, 0) <= 32]
         for col, raw, value, problem in con.execute(
