@@ -169,6 +169,14 @@ def run_hand(files: list[Path], db: Path, shape: str) -> dict:
 
 
 def peak_rss_mb() -> float:
+    """This process's peak RSS. VmHWM belongs to the process image: getrusage's ru_maxrss would carry
+    the parent's peak over fork + exec (the parent generated the files)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
