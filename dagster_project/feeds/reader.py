@@ -2,6 +2,8 @@
 
 Readers do not interpret values: every cell comes out as the text the publisher wrote
 (or None), with the row number a person would see in the file, so errors can point at it.
+stage_file puts a whole file into one DuckDB table of text (CSV through DuckDB's read_csv; Excel
+and JSON through these readers), which the loader types in SQL.
 """
 
 from __future__ import annotations
