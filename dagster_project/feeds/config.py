@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from dagster_project import settings
 
-ColumnType = Literal["string", "integer", "number", "year", "date", "region"]
+ColumnType = Literal["string", "integer", "number", "year", "date", "datetime", "region"]
 Domain = Literal[
     "healthcare", "maternal_child", "disease", "environment", "sports",
     "pension", "population", "survey", "socioeconomic",
@@ -30,16 +30,50 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class SourceSpec(_Strict):
+    """One publisher header for a canonical column, optionally with the unit it is published in."""
+    header: str
+    # The unit the values under this header are published in; converted to the column's `unit`
+    # through sources/reference/units.csv. None = the column's unit.
+    unit: str | None = None
+    # Use this alternative only when the file also has these headers (two publishers writing the
+    # same header in different units: `CO` in µg/m3 in an export that has a `station` column).
+    when_file_has: list[str] = []
+
+
+class ComposeSpec(_Strict):
+    """A canonical value built from several publisher columns (declared, not coded)."""
+    # Publisher headers, in order: [year, month, day] for a date, [date, hour] or
+    # [year, month, day, hour] for a datetime, any parts for concat.
+    from_: list[str] = Field(alias="from", min_length=1)
+    format: Literal["date", "datetime", "concat"]
+    # Text put between the parts by `concat` (default: nothing: prefix 1502 + number 01 = 150201).
+    sep: str = ""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _parts(self):
+        need = {"date": [3], "datetime": [2, 4]}.get(self.format)
+        if need and len(self.from_) not in need:
+            raise ValueError(f"compose format {self.format} takes {' or '.join(map(str, need))} columns "
+                             f"(got {len(self.from_)})")
+        return self
+
+
 class ColumnSpec(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    # Publisher column names that map to this canonical column (first match wins).
-    source: list[str]
+    # Publisher column names that map to this canonical column (first match wins): a header, or
+    # {header, unit, when_file_has}.
+    source: list[SourceSpec]
     type: ColumnType
     zh: str | None = None
     unit: str | None = None
     required: bool = False
     # Values are published in a multiple of the canonical unit, e.g. 万人 -> 10000.
     multiplier: float = Field(default=1.0, gt=0)
+    # Built from several publisher columns when none of `source` is in the file.
+    compose: ComposeSpec | None = None
     # For a region column: the canonical column (type string) holding the province, to tell homonyms apart.
     province_column: str | None = None
     # The column holds an indicator's value as published (e.g. HC26 beds per 1,000), not a count.
@@ -48,14 +82,26 @@ class ColumnSpec(_Strict):
     @field_validator("source", mode="before")
     @classmethod
     def _one_or_many(cls, v):
-        return [v] if isinstance(v, str) else v
+        v = [v] if isinstance(v, (str, dict)) else v
+        if not isinstance(v, list):
+            return v
+        return [{"header": s} if isinstance(s, str) else s for s in v]
 
     @field_validator("source")
     @classmethod
     def _non_empty(cls, v):
-        if not v or any(not str(s).strip() for s in v):
+        if not v or any(not s.header.strip() for s in v):
             raise ValueError("needs at least one publisher column name")
         return v
+
+    @property
+    def headers(self) -> list[str]:
+        """Every publisher header this column may come from (source alternatives, then compose parts)."""
+        seen: list[str] = []
+        for h in [s.header for s in self.source] + (list(self.compose.from_) if self.compose else []):
+            if h not in seen:
+                seen.append(h)
+        return seen
 
 
 class ExcelSpec(_Strict):
@@ -100,6 +146,8 @@ class FeedConfig(_Strict):
     # Canonical columns the file does not hold, with the one value every row of the feed has
     # (a yearbook extract that states its year only in its title: {year: 2019}).
     constant_columns: dict[str, int | float | str] = {}
+    # Missing-value markers of this publisher (NA, N/A, 无), on top of the built-in ones (rule R6).
+    missing_values: list[str] = []
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -114,7 +162,7 @@ class FeedConfig(_Strict):
             raise ValueError(f"grain: {missing} not declared under columns")
         if not self.grain:
             raise ValueError("grain: at least one column identifies a row")
-        sources = [s for c in self.columns for s in c.source]
+        sources = [s for c in self.columns for s in c.headers]
         shared = sorted({s for s in sources if sources.count(s) > 1})
         if shared:
             raise ValueError(f"columns: publisher column(s) {shared} mapped to more than one canonical column")
@@ -124,6 +172,10 @@ class FeedConfig(_Strict):
         ignored_and_mapped = sorted(set(self.ignore_columns) & set(sources))
         if ignored_and_mapped:
             raise ValueError(f"ignore_columns: {ignored_and_mapped} also mapped under columns")
+        for c in self.columns:
+            if c.province_column and (c.province_column not in names or c.type != "region"):
+                raise ValueError(f"columns: {c.name}.province_column '{c.province_column}' must name a declared "
+                                 "column, on a region column")
         if self.format == "xlsx" and self.excel is None:
             object.__setattr__(self, "excel", ExcelSpec())
         if self.format != "xlsx" and self.excel is not None:

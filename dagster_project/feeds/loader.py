@@ -3,8 +3,14 @@
 Tables (schema raw):
   raw.<feed>        every row ever loaded, typed, with _load_id, _source_file, _file_sha256,
                     _row_number, _loaded_at and _superseded_by_load_id (NULL = current value)
-  raw._loads        one row per file: hash, status (loaded / rejected), counts, message
+  raw._loads        one row per file: hash, status (loaded / rejected / conflict), counts, message
   raw._quarantine   one row per problem: file, row, column, value, reason, the raw record
+  raw._conflicts    one row per key two files of the same run both carry, until settled
+
+Set-based: a file is read once into a DuckDB table of text (reader.stage_file); the notation
+rules (normalize_sql), region resolution (regions.resolve_regions, over distinct values), duplicate
+keys and quarantine run as SQL over the whole file. Quarantine is one INSERT, the canonical rows
+one INSERT ... SELECT, a revision one UPDATE.
 
 A file whose SHA-256 was already loaded for the feed adds nothing. A file that covers keys
 loaded before (a revision) supersedes those rows; the old rows stay with their load id.
@@ -12,33 +18,39 @@ loaded before (a revision) supersedes those rows; the old rows stay with their l
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
-from decimal import Decimal
-from collections import defaultdict
+import tempfile
 from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
+from dagster_project import settings
 from dagster_project.feeds.config import ColumnSpec, FeedConfig
-from dagster_project.feeds.normalize import (
-    ValueNotation, is_missing, parse_date, parse_decimal, parse_year, to_integer,
+from dagster_project.feeds.normalize_sql import (
+    WHITESPACE, date_check_sql, date_sql, datetime_sql, missing_sql, number_sql, year_sql,
 )
-from dagster_project.feeds.reader import FileRejected, RawTable, read_file
-from dagster_project.feeds.regions import RegionIndex, load_region_index
+from dagster_project.feeds.reader import FileRejected, StagedFile, column_names, stage_file
+from dagster_project.feeds.regions import RegionIndex, load_region_index, resolve_regions
+from dagster_project.feeds.sql_text import fold_sql, sql_literal
 
 SQL_TYPES = {
     "string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "year": "INTEGER",
-    "date": "DATE", "region": "VARCHAR",
+    "date": "DATE", "datetime": "TIMESTAMP", "region": "VARCHAR",
 }
 LINEAGE_COLUMNS = {
     "_load_id": "VARCHAR", "_source_file": "VARCHAR", "_file_sha256": "VARCHAR",
     "_row_number": "INTEGER", "_loaded_at": "TIMESTAMP", "_superseded_by_load_id": "VARCHAR",
 }
+# Problems listed in FileOutcome.problems (the asset shows the first 50); all are in raw._quarantine.
+MAX_PROBLEMS_LISTED = 1000
 
 DDL = """
 create schema if not exists raw;
@@ -48,44 +60,34 @@ create table if not exists raw._loads (
     status varchar, rows_loaded integer, rows_quarantined integer, rows_superseded integer,
     message varchar
 );
+alter table raw._loads add column if not exists values_quarantined integer;
 create table if not exists raw._quarantine (
     load_id varchar, feed varchar, source_file varchar, file_sha256 varchar,
     row_number integer, column_name varchar, source_column varchar, raw_value varchar,
     reason varchar, raw_record varchar, quarantined_at timestamp
 );
+create table if not exists raw._conflicts (
+    feed varchar, key_text varchar, source_file varchar, file_sha256 varchar, load_id varchar,
+    other_file varchar, other_sha256 varchar, detected_at timestamp,
+    settled_by_load_id varchar, settled_how varchar
+);
 """
-
-
-@dataclass
-class Problem:
-    row_number: int
-    column: str
-    source_column: str | None
-    value: str | None
-    reason: str
-    raw_record: dict[str, str | None]
-
-    def describe(self, file_name: str) -> str:
-        return (f"{file_name} row {self.row_number} column '{self.source_column or self.column}' "
-                f"value {self.value!r}: {self.reason}")
-
-
-@dataclass
-class ParsedFile:
-    frame: pd.DataFrame  # canonical columns + _row_number
-    problems: list[Problem]
+LOADS_COLUMNS = ("load_id, feed, source_file, source_path, archived_path, file_sha256, file_bytes, loaded_at, "
+                 "status, rows_loaded, rows_quarantined, rows_superseded, message, values_quarantined")
 
 
 @dataclass
 class FileOutcome:
     file_name: str
-    status: str  # loaded | duplicate | rejected
+    status: str  # loaded | duplicate | rejected | conflict
     sha256: str
     rows_loaded: int = 0
     rows_quarantined: int = 0
     rows_superseded: int = 0
     message: str = ""
     problems: list[str] = field(default_factory=list)
+    # Single values set to NULL in rows that did load (a bad measure value).
+    values_quarantined: int = 0
 
 
 def sha256_of(path: Path) -> str:
@@ -96,119 +98,497 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def _parse_cell(raw: str | None, col: ColumnSpec, regions: RegionIndex, required: bool):
-    if is_missing(raw):
-        if required:
-            raise ValueNotation("missing value in a required column")
-        return None
-    assert raw is not None
-    if col.type == "string":
-        return raw.strip()
-    if col.type == "region":
-        return regions.resolve(raw)
-    if col.type == "year":
-        return parse_year(raw)
-    if col.type == "date":
-        return parse_date(raw)
-    value = parse_decimal(raw, col.unit) * Decimal(str(col.multiplier))
-    if col.type == "integer":
-        return to_integer(value)
-    return float(value)
+# ---- units -------------------------------------------------------------------------------
+
+def _unit_key(unit: str) -> str:
+    import unicodedata
+    return unicodedata.normalize("NFKC", unit).replace(" ", "")
 
 
-def map_header(table: RawTable, cfg: FeedConfig, file_name: str) -> dict[str, int]:
-    """Canonical column -> position in the file. File-level errors for missing/unexpected columns."""
-    named = [h for h in table.header if h]
+@lru_cache(maxsize=4)
+def _unit_table(path: Path, _mtime: int) -> dict[tuple[str, str], Decimal]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return {(_unit_key(r["unit"]), _unit_key(r["canonical"])): Decimal(r["factor"]) for r in csv.DictReader(fh)}
+
+
+def unit_factor(published: str | None, canonical: str | None, file_name: str) -> Decimal:
+    """How many canonical units one published unit is worth (sources/reference/units.csv)."""
+    if not published or not canonical or _unit_key(published) == _unit_key(canonical):
+        return Decimal(1)
+    path = settings.reference_dir() / "units.csv"
+    if not path.exists():
+        path = settings.PROJECT_ROOT / "sources" / "reference" / "units.csv"
+    table = _unit_table(path, path.stat().st_mtime_ns)
+    factor = table.get((_unit_key(published), _unit_key(canonical)))
+    if factor is None:
+        raise FileRejected(f"{file_name}: no conversion from '{published}' to '{canonical}' in "
+                           f"sources/reference/units.csv (add a row: unit, canonical, factor)")
+    return factor
+
+
+# ---- header mapping (file level) ---------------------------------------------------------
+
+@dataclass
+class Mapped:
+    col: ColumnSpec
+    raw_sql: str            # SQL expression of the raw text over the staged table
+    label: str | None       # the publisher header(s), shown as source_column
+    factor: Decimal         # published unit -> canonical unit, times the column multiplier
+    composed: bool = False
+    parts: list[str] = field(default_factory=list)  # staged columns of a composed value
+
+
+def map_columns(header: list[str], cfg: FeedConfig, file_name: str) -> dict[str, Mapped]:
+    """Canonical column -> where its raw text comes from. File-level errors for missing/unexpected columns."""
+    named = [h for h in header if h]
     repeated = sorted({h for h in named if named.count(h) > 1})
     if repeated:
         raise FileRejected(f"{file_name}: column header(s) {repeated} appear more than once; "
                            "which one holds the values is ambiguous")
-    positions = {h: i for i, h in enumerate(table.header) if h}
-    mapping: dict[str, int] = {}
+    pos = {h: f"c{i + 1}" for i, h in enumerate(header) if h}
+    mapping: dict[str, Mapped] = {}
     used: set[str] = set()
     for col in cfg.columns:
-        for source in col.source:
-            if source in positions:
-                mapping[col.name] = positions[source]
-                used.add(source)
-                break
-        else:
-            if col.required or col.name in cfg.grain:
-                raise FileRejected(
-                    f"{file_name}: missing required column '{col.name}' "
-                    f"(expected one of {col.source}; the file has {[h for h in table.header if h]})"
-                )
-    unexpected = [h for h in table.header if h and h not in used and h not in cfg.ignore_columns]
+        multiplier = Decimal(str(col.multiplier))
+        chosen = next((s for s in col.source if s.header in pos and all(h in pos for h in s.when_file_has)), None)
+        if chosen is not None:
+            factor = unit_factor(chosen.unit, col.unit, file_name) * multiplier
+            mapping[col.name] = Mapped(col, pos[chosen.header], chosen.header, factor)
+            used.add(chosen.header)
+            continue
+        if col.compose and all(h in pos for h in col.compose.from_):
+            parts = [pos[h] for h in col.compose.from_]
+            trimmed = [f"trim({p}, {sql_literal(WHITESPACE)})" for p in parts]
+            if col.compose.format == "date":
+                text = " || '-' || ".join(trimmed)
+            elif col.compose.format == "datetime" and len(parts) == 2:
+                text = f"{trimmed[0]} || ' ' || {trimmed[1]}"
+            elif col.compose.format == "datetime":
+                text = " || '-' || ".join(trimmed[:3]) + f" || ' ' || {trimmed[3]}"
+            else:
+                text = f" || {sql_literal(col.compose.sep)} || ".join(trimmed)
+            any_missing = " or ".join(_missing_fast(p, cfg) for p in parts)
+            plain = " and ".join(f"regexp_matches({p}, '^[0-9]{{1,8}}$')" for p in parts)
+            plain_text = {"date": " || '-' || ".join(parts), "concat": f" || {sql_literal(col.compose.sep)} || ".join(parts)}
+            fast = plain_text.get(col.compose.format, text)
+            mapping[col.name] = Mapped(col, f"(case when {plain} then {fast} when {any_missing} then null else {text} end)",
+                                       "+".join(col.compose.from_), multiplier, composed=True, parts=parts)
+            used.update(col.compose.from_)
+            continue
+        if col.required or col.name in cfg.grain:
+            raise FileRejected(
+                f"{file_name}: missing required column '{col.name}' "
+                f"(expected one of {[s.header for s in col.source]}"
+                + (f" or the columns {list(col.compose.from_)}" if col.compose else "")
+                + f"; the file has {named})")
+    unexpected = [h for h in header if h and h not in used and h not in cfg.ignore_columns]
     if unexpected:
         raise FileRejected(
             f"{file_name}: unexpected column(s) {unexpected}: declare them under 'columns' or "
-            f"'ignore_columns' in {cfg.name}.yml"
-        )
+            f"'ignore_columns' in {cfg.name}.yml")
     return mapping
 
 
-def parse_table(table: RawTable, cfg: FeedConfig, file_name: str, regions: RegionIndex) -> ParsedFile:
-    mapping = map_header(table, cfg, file_name)
-    width = len(table.header)
-    records: list[dict] = []
-    problems: list[Problem] = []
-    for row in table.rows:
-        raw_record = {table.header[i] or f"column_{i + 1}": (row.values[i] if i < len(row.values) else None)
-                      for i in range(width)}
-        if len(row.values) != width:
-            extra = row.values[width:]
-            if len(row.values) < width or any(not is_missing(v) for v in extra):
-                problems.append(Problem(row.row_number, "*", None, None,
-                                        f"row has {len(row.values)} fields, the header has {width}", raw_record))
-                continue
-        record: dict = {"_row_number": row.row_number}
-        row_problems = [
-            # A value under an empty header cell would otherwise be dropped without a trace.
-            Problem(row.row_number, f"column_{i + 1}", None, row.values[i], "value in a column without a header",
-                    raw_record)
-            for i in range(min(width, len(row.values)))
-            if not table.header[i] and not is_missing(row.values[i])
-        ]
-        for col in cfg.columns:
-            pos = mapping.get(col.name)
-            raw = row.values[pos] if pos is not None and pos < len(row.values) else None
-            try:
-                record[col.name] = _parse_cell(raw, col, regions, col.required or col.name in cfg.grain)
-            except ValueNotation as exc:
-                row_problems.append(Problem(row.row_number, col.name, table.header[pos] if pos is not None else None,
-                                            raw, str(exc), raw_record))
-        if row_problems:
-            problems.extend(row_problems)
+# ---- mojibake: UTF-8 bytes read as GBK ----------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _mojibake_pattern() -> str:
+    """Characters GBK makes of UTF-8 Chinese: each UTF-8 ideograph (3 bytes E4-E9 80-BF 80-BF) read
+    as GBK pairs; two ideographs = three GBK characters of the classes A B C below."""
+    def chars(leads, trails):
+        out = []
+        for lead in leads:
+            for trail in trails:
+                try:
+                    out.append(bytes([lead, trail]).decode("gbk"))
+                except UnicodeDecodeError:
+                    pass
+        return "".join(sorted(set(out)))
+    cont = range(0x80, 0xC0)
+    a, b, c = chars(range(0xE4, 0xEA), cont), chars(cont, range(0xE4, 0xEA)), chars(cont, cont)
+    return f"[{a}][{b}][{c}]"
+
+
+def _mojibake_hint(text: str) -> str:
+    try:
+        return text.encode("gb18030").decode("utf-8")
+    except UnicodeError:
+        return "?"
+
+
+# ---- typing the whole file in SQL ---------------------------------------------------------
+
+def _rules_sql(m: Mapped, cfg: FeedConfig, r: str, f: str | None = None) -> tuple[str, str, str, str]:
+    """(fast_ok, fast value, value, problem) SQL of one canonical column for raw text `r` (R1-folded: `f`).
+
+    `fast_ok`/`fast` take a plain number straight (most cells of a large file); the full rules
+    (`value`, `problem`) run over the distinct other values only (see prepare_file)."""
+    col = m.col
+    f = f or fold_sql(r)
+    missing = missing_sql(r, f, cfg.missing_values)
+    required = col.required or col.name in cfg.grain
+    missing_problem = "'missing value in a required column'" if required else "null"
+    if col.type in ("integer", "number"):
+        fast_ok, fast, slow, problem = number_sql(r, f, col.unit, m.factor, col.type == "integer")
+    elif col.type == "year":
+        fast_ok, fast = f"regexp_matches({r}, '^(19[5-9][0-9]|20[0-9][0-9]|2100)$')", f"cast({r} as integer)"
+        slow, problem = year_sql(f)
+    elif col.type == "date":
+        fast_ok, fast = "false", "null"
+        slow, problem = date_sql(f)
+    else:  # datetime
+        fast_ok, fast = "false", "null"
+        slow, problem = datetime_sql(r)
+    value = f"case when {missing} then null when ({problem}) is null then {slow} end"
+    problem = f"case when {missing} then {missing_problem} else {problem} end"
+    return fast_ok, fast, value, problem
+
+
+def rules_expr(m: Mapped, cfg: FeedConfig, r: str) -> tuple[str, str]:
+    """(value, problem) of one non-region column in one expression: what prepare_file computes with
+    its fast path plus a lookup of distinct values (used by the property tests)."""
+    if m.col.type == "string":
+        missing = _missing_fast(r, cfg)
+        problem = "'missing value in a required column'" if (m.col.required or m.col.name in cfg.grain) else "null"
+        return (f"case when {missing} then null else trim({r}, {sql_literal(WHITESPACE)}) end",
+                f"case when {missing} then {problem} end")
+    fast_ok, fast, value, problem = _rules_sql(m, cfg, r)
+    missing_problem = "'missing value in a required column'" if (m.col.required or m.col.name in cfg.grain) else "null"
+    return (f"case when {fast_ok} then {fast} when {r} is null then null else {value} end",
+            f"case when {fast_ok} then null when {r} is null then {missing_problem} else {problem} end")
+
+
+def _missing_fast(r: str, cfg: FeedConfig) -> str:
+    """R6 with a shortcut: a value of digits only is never missing."""
+    return f"(case when regexp_matches({r}, '^[0-9.]+$') then false else {missing_sql(r, fold_sql(r), cfg.missing_values)} end)"
+
+
+@dataclass
+class Prepared:
+    """A file read and typed, not yet written: temp tables _t<n> (typed), view _v<n> (raw text)."""
+    path: Path
+    sha: str
+    load_id: str
+    archived: Path
+    staged: StagedFile
+    mapping: dict[str, Mapped]
+    typed: str
+    view: str
+    # (column_name, source_column, problem column of the typed table, row-level?, raw value SQL)
+    problem_cols: list[tuple[str, str | None, str, bool, str]]
+
+
+def _json_record(header: list[str]) -> str:
+    keys = [h or f"column_{i + 1}" for i, h in enumerate(header)]
+    return "json_object(" + ", ".join(f"{sql_literal(k)}, s.c{i + 1}" for i, k in enumerate(keys)) + ")::varchar"
+
+
+
+def prepare_file(con, cfg: FeedConfig, path: Path, sha: str, load_id: str, archived: Path, n: int,
+                 regions: RegionIndex, tmp_dir: Path) -> Prepared:
+    """Read the file into DuckDB and type every column in SQL (raises FileRejected for file-level problems)."""
+    staged = stage_file(con, path, cfg, f"_s{n}", tmp_dir)
+    mapping = map_columns(staged.header, cfg, path.name)
+    src = staged.relation
+    view = f"_v{n}"
+    raw_cols = ", ".join(f'{m.raw_sql} as "r_{name}"' for name, m in mapping.items())
+    con.execute(f"create or replace temp view {view} as select s.*, {raw_cols} from {src} s")
+
+    joins, selects, problem_cols = [], [], []
+    year_col = next((name for name, m in mapping.items() if m.col.type == "year"), None)
+    key_cols = {c.name for c in cfg.columns if c.required or c.name in cfg.grain}
+    gb = staged.encoding in ("gbk", "gb18030")
+    # Pass 1: what each column types in place (plain numbers, a date of plain numbers) and the rules
+    # for every other distinct value, all columns in one lookup table _lk<n>(col, raw, value, problem).
+    fast: dict[str, tuple[str, str]] = {}
+    distinct_sql, value_whens, problem_whens = [], [], []
+    for name, m in mapping.items():
+        if m.col.type == "region":
+            continue
+        r = f'v."r_{name}"'
+        missing_problem = "'missing value in a required column'" if name in key_cols else "null"
+        if m.col.type == "string":
+            fast_ok_r, fast_r = "false", "null"
+            missing = missing_sql("raw", "f", cfg.missing_values)
+            slow_value = f"case when {missing} then null else trim(raw, {sql_literal(WHITESPACE)}) end"
+            slow_problem = f"case when {missing} then {missing_problem} end"
         else:
-            records.append(record)
+            fast_ok, fast_v, slow_value, slow_problem = _rules_sql(m, cfg, "raw", "f")
+            fast_ok_r, fast_r = fast_ok.replace("raw", r), fast_v.replace("raw", r)
+            if m.composed and m.col.compose.format == "date":
+                y, mo, d = (f"v.{c}" for c in m.parts)
+                fast_r = f"try_cast({y} || '-' || {mo} || '-' || {d} as DATE)"
+                fast_ok_r = (f"(regexp_matches({y}, '^[0-9]{{4}}$') and regexp_matches({mo}, '^[0-9]{{1,2}}$') "
+                             f"and regexp_matches({d}, '^[0-9]{{1,2}}$') and {fast_r} is not null)")
+        fast[name] = (fast_ok_r, fast_r)
+        distinct_sql.append(f"select {sql_literal(name)} as col, {r} as raw from {view} v "
+                            f"where case when coalesce({fast_ok_r}, false) then false else {r} is not null end")
+        value_whens.append(f"when {sql_literal(name)} then cast({slow_value} as varchar)")
+        problem_whens.append(f"when {sql_literal(name)} then {slow_problem}")
+    lookup = f"_lk{n}"
+    inline: dict[str, list[tuple]] = {}
+    if distinct_sql:
+        # The distinct other values; missing markers (the usual case) need no rules, and the full
+        # rules (a long statement) are planned only for the columns that have other values.
+        con.execute(f"""
+            create or replace temp table {lookup}_d as
+            select col, raw, {fold_sql('raw')} as f, {missing_sql('raw', fold_sql('raw'), cfg.missing_values)} as m
+            from (select distinct col, raw from ({' union all '.join(distinct_sql)}))""")
+        required = [c for c in fast if c in key_cols]
+        con.execute(f"""
+            create or replace temp table {lookup} as
+            select col, raw, null::varchar as value,
+                   case when list_contains(?, col) then 'missing value in a required column' end as problem
+            from {lookup}_d where m""", [required])
+        needs = [r[0] for r in con.execute(f"select distinct col from {lookup}_d where not m").fetchall()]
+        if needs:
+            keep_v = [w for w, c in zip(value_whens, fast) if c in needs]
+            keep_p = [w for w, c in zip(problem_whens, fast) if c in needs]
+            con.execute(f"""
+                insert into {lookup}
+                select col, raw, case col {' '.join(keep_v)} end, case col {' '.join(keep_p)} end
+                from {lookup}_d where not m""")
+        con.execute(f"drop table {lookup}_d")
+        counts = dict(con.execute(f"select col, count(*) from {lookup} group by col").fetchall())
+        small = [c for c in fast if counts.get(c, 0) <= 32]
+        for col, raw, value, problem in con.execute(
+                f"select col, raw, value, problem from {lookup} where list_contains(?, col)", [small]).fetchall():
+            inline.setdefault(col, []).append((raw, value, problem))
+        inline.update({c: inline.get(c, []) for c in small})
 
-    # Duplicate keys inside one file: neither row can be trusted over the other.
-    by_key: dict[tuple, list[dict]] = defaultdict(list)
-    for rec in records:
-        by_key[tuple(rec[g] for g in cfg.grain)].append(rec)
-    duplicate_rows = set()
-    for key, recs in by_key.items():
-        if len(recs) > 1:
-            rows = [r["_row_number"] for r in recs]
-            for rec in recs:
-                others = [n for n in rows if n != rec["_row_number"]]
-                original = next(r for r in table.rows if r.row_number == rec["_row_number"])
-                raw_record = {table.header[i] or f"column_{i + 1}": (original.values[i] if i < len(original.values) else None)
-                              for i in range(width)}
-                key_text = ", ".join(f"{g}={v}" for g, v in zip(cfg.grain, key))
-                problems.append(Problem(rec["_row_number"], ",".join(cfg.grain), None, key_text,
-                                        f"duplicate key ({key_text}) also on row(s) {others}", raw_record))
-                duplicate_rows.add(rec["_row_number"])
-    records = [r for r in records if r["_row_number"] not in duplicate_rows]
-    columns = [c.name for c in cfg.columns] + ["_row_number"]
-    frame = pd.DataFrame.from_records(records, columns=columns)
-    for col in cfg.columns:
-        if col.type == "integer":
-            # Nullable integers built from the Python ints: with a missing value pandas would
-            # otherwise fall back to float64, which silently rounds counts above 2**53.
-            frame[col.name] = pd.Series([r[col.name] for r in records], dtype="Int64", index=frame.index)
-    return ParsedFile(frame, problems)
+    # Pass 2: the typed columns.
+    for name, m in mapping.items():
+        r = f'v."r_{name}"'
+        required = name in key_cols
+        missing_problem = "'missing value in a required column'" if required else "null"
+        if m.col.type == "region":
+            province = m.col.province_column if m.col.province_column in mapping else None
+            table = resolve_regions(con, regions, view, f"r_{name}",
+                                    province_column=f"r_{province}" if province else None,
+                                    year_column=f"r_{year_col}" if year_col else None)
+            alias = f"_reg_{name}"
+            prov = f'v."r_{province}"' if province else "null"
+            yr = f'v."r_{year_col}"' if year_col else "null"
+            joins.append(f"left join {table} {alias} on {alias}.raw_value = {r} "
+                         f"and {alias}.province_value is not distinct from {prov} "
+                         f"and {alias}.year_value is not distinct from {yr}")
+            missing = _missing_fast(r, cfg)
+            value = f"case when {missing} then null else {alias}.region_code end"
+            problem = f"case when {missing} then {missing_problem} else {alias}.region_problem end"
+        else:
+            typ = SQL_TYPES[m.col.type]
+            fast_ok_r, fast_r = fast[name]
+            if name in inline:  # few other values: written into the statement
+                whens_v = " ".join(f"when {sql_literal(a)} then cast({sql_literal(b)} as {typ})"
+                                   for a, b, _ in inline[name] if b is not None)
+                whens_p = " ".join(f"when {sql_literal(a)} then {sql_literal(c)}" for a, _, c in inline[name]
+                                   if c is not None)
+                slow_v = f"case {r} {whens_v} end" if whens_v else "null"
+                slow_p = f"case {r} {whens_p} end" if whens_p else "null"
+            else:
+                alias = f"_lk_{name}"
+                joins.append(f"left join (select raw, value, problem from {lookup} where col = {sql_literal(name)}) "
+                             f"{alias} on {alias}.raw = {r}")
+                slow_v, slow_p = f"cast({alias}.value as {typ})", f"{alias}.problem"
+            value = f"case when {fast_ok_r} then {fast_r} when {r} is null then null else {slow_v} end"
+            problem = f"case when {fast_ok_r} then null when {r} is null then {missing_problem} else {slow_p} end"
+        if gb and m.col.type in ("string", "region"):
+            moji = f"regexp_matches({r}, {sql_literal(_mojibake_pattern())})"
+            value = f"case when {moji} then null else {value} end"
+            problem = (f"case when {moji} then 'text looks like UTF-8 read as {staged.encoding.upper()} "
+                       f"(mojibake): the file mixes encodings; re-save it in one encoding' else {problem} end")
+        # A value that is not NULL has no problem: the problem is worked out only for the others.
+        selects += [f'{value} as "v_{name}"', f'case when "v_{name}" is not null then null else {problem} end as "p_{name}"']
+        problem_cols.append((name, m.label, f"p_{name}", required, f'v."r_{name}"'))
+    # A value under an empty header cell would otherwise be dropped without a trace.
+    for i, h in enumerate(staged.header):
+        if not h:
+            c = f"v.c{i + 1}"
+            selects.append(f"case when not {missing_sql(c, fold_sql(c))} then 'value in a column without a header' end "
+                           f'as "p_column_{i + 1}"')
+            problem_cols.append((f"column_{i + 1}", None, f"p_column_{i + 1}", True, c))
+    # A last line without a newline whose last value is shaped unlike the rest of its column: cut off.
+    if not staged.ends_with_newline and staged.last_row_number and len(staged.header) > 0:
+        width, last = len(staged.header), staged.last_row_number
+        shape = "regexp_replace(regexp_replace({c}, '[0-9]', '9', 'g'), '[^9.,%-]+', 'x', 'g')"
+        cut = con.execute(f"""
+            select {shape.format(c=f'c{width}')} not in (
+                       select distinct {shape.format(c=f'c{width}')} from {src} where _row_number <> {last}
+                       and c{width} is not null)
+                   and exists (select 1 from {src} where _row_number <> {last})
+            from {src} where _row_number = {last}""").fetchone()
+        if cut and cut[0]:
+            selects.append(f"case when v._row_number = {last} then 'the last line has no newline and its last value ' "
+                           f"|| coalesce(chr(39) || v.c{width} || chr(39), 'NULL') || ' is shaped unlike the rest of its "
+                           f"column: the file may be cut off' end as \"p__cut\"")
+            last_name = staged.header[-1] or f"column_{width}"
+            last_canon = next((k for k, m in mapping.items() if m.label == last_name), last_name)
+            problem_cols.append((last_canon, last_name, "p__cut", True, f"v.c{width}"))
+    row_bad = " or ".join(f'"{p[2]}" is not null' for p in problem_cols if p[3]) or "false"
+    any_bad = " or ".join(f'"{p[2]}" is not null' for p in problem_cols) or "false"
+    typed = f"_t{n}"
+    con.execute(f"""
+        create or replace temp table {typed} as
+        select *, ({row_bad}) as _row_bad, ({any_bad}) as _any_bad from (
+            select v._row_number, {', '.join(selects)}
+            from {view} v {' '.join(joins)})""")
+    return Prepared(path, sha, load_id, archived, staged, mapping, typed, view, problem_cols)
 
+
+def check_units(con, cfg: FeedConfig, p: Prepared) -> None:
+    """A % column whose values are all <= 1 holds ratios; a ‰ column whose values are all <= 1 holds %."""
+    probable = {"%": "ratio (a fraction of 1)", "‰": "% (per hundred)"}
+    for name, m in p.mapping.items():
+        if m.col.unit not in probable or m.col.type != "number":
+            continue
+        n, top = con.execute(
+            f'select count(*), max(abs(t."v_{name}")) from {p.typed} t join {p.view} v using (_row_number) '
+            f'where t."v_{name}" is not null and not regexp_matches(v."r_{name}", \'[%‰％]\')').fetchone()
+        if n and top is not None and 0 < top <= 1:
+            raise FileRejected(
+                f"{p.path.name}: column '{m.label}' is declared in {m.col.unit} but all {n} values are <= 1 "
+                f"(largest {top:g}): they look like {probable[m.col.unit]}; fix the file or declare the unit")
+
+
+def _min_max(grain: list[str]) -> str:
+    return ", ".join(f'min("v_{g}"), max("v_{g}")' for g in grain)
+
+
+def _key_text_sql(cfg: FeedConfig, prefix: str = "") -> str:
+    return " || ', ' || ".join(f"'{g}=' || cast(\"{prefix}{g}\" as varchar)" for g in cfg.grain)
+
+
+def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, run_loads: dict[str, FileOutcome] | None = None,
+               settle: tuple[str, str] | None = None) -> FileOutcome:
+    """Quarantine (one INSERT), supersede (one UPDATE), canonical rows (one INSERT ... SELECT), one load row.
+
+    run_loads: load id -> outcome of the files this run wrote before: a key one of them carries too
+    is a conflict (both rows quarantined, both files "conflict"); only this file is held in memory.
+    settle: (temp table of key_text, the withdrawn files): load only those keys of a file loaded
+    before with a conflict, now that the other file is gone (its problems are already recorded)."""
+    name, sha, load_id, t = p.path.name, p.sha, p.load_id, p.typed
+    grain = cfg.grain
+    g_cols = ", ".join(f'"v_{g}"' for g in grain)
+    g_match = lambda a, b: " and ".join(f'{a}."v_{g}" = {b}."v_{g}"' for g in grain)  # noqa: E731
+    # Duplicate keys: first by a hash of the key (one number per row, cheap to group), then exactly.
+    con.execute(f"""
+        create or replace temp table _dups as
+        select {g_cols}, {_key_text_sql(cfg, 'v_')} as _key_text, rows from (
+            select {g_cols}, list(_row_number order by _row_number) as rows from {t}
+            where not _row_bad and hash({g_cols}) in (
+                select h from (select hash({g_cols}) as h from {t} where not _row_bad) group by h having count(*) > 1)
+            group by all having count(*) > 1)""")
+    con.execute("create or replace temp table _excl as select unnest(rows) as _row_number from _dups")
+    conflicts = _run_conflicts(con, cfg, p, run_loads or {})
+    conflict_sql = ""
+    if conflicts:
+        con.execute(f"insert into _excl select o._row_number from {t} o join {conflicts} c on {g_match('o', 'c')} "
+                    "where not o._row_bad")
+        conflict_sql = f"""
+            union all
+            select o._row_number, '{','.join(grain)}', null, c.key_text,
+                   'key (' || c.key_text || ') is also in ' || c.other_files || ' of the same run: neither value '
+                   || 'becomes current until one file is withdrawn or a later file revises the key'
+            from {t} o join {conflicts} c on {g_match('o', 'c')} where not o._row_bad"""
+    con.execute("create or replace temp table _bad_rows (row_number integer, reason varchar, raw_record varchar)")
+    if p.staged.bad_rows:
+        keys = [h or f"column_{i + 1}" for i, h in enumerate(p.staged.header)]
+        con.executemany("insert into _bad_rows values (?, ?, ?)", [
+            [b.row_number, b.reason, json.dumps({k: (b.values[i] if i < len(b.values) else None)
+                                                 for i, k in enumerate(keys)}, ensure_ascii=False)]
+            for b in p.staged.bad_rows])
+    structs = ", ".join(
+        f"{{'column_name': {sql_literal(c)}, 'source_column': {sql_literal(src) if src else 'null::varchar'}, "
+        f"'raw_value': {raw}, 'reason': t.\"{pc}\"}}"
+        for c, src, pc, _, raw in p.problem_cols)
+    excluded = con.execute("select count(*) from _excl").fetchone()[0]
+    keep = f"from {t} where not _row_bad" + (" and _row_number not in (select _row_number from _excl)" if excluded else "")
+    if settle:
+        keep += f" and {_key_text_sql(cfg, 'v_')} in (select key_text from {settle[0]})"
+    con.execute("begin transaction")
+    try:
+        con.execute(f"""
+            insert into raw._quarantine
+            select ?, ?, ?, ?, q.row_number, q.column_name, q.source_column, q.raw_value, q.reason,
+                   {_json_record(p.staged.header)}, ?
+            from (
+                select t._row_number as row_number, x.column_name, x.source_column, x.raw_value, x.reason
+                from (select t._row_number, unnest(list_filter([{structs}], lambda e: e.reason is not null)) as x
+                      from (select * from {t} where _any_bad) t join {p.view} v using (_row_number)) t
+                union all
+                select d.row_number, '{','.join(grain)}', null, d._key_text,
+                       'duplicate key (' || d._key_text || ') also on row(s) [' ||
+                       array_to_string(list_filter(d.rows, lambda x: x <> d.row_number), ', ') || ']'
+                from (select unnest(rows) as row_number, rows, _key_text from _dups) d
+                {conflict_sql}
+            ) q join {p.staged.relation} s on s._row_number = q.row_number
+            union all
+            select ?, ?, ?, ?, row_number, '*', null, null, reason, raw_record, ? from _bad_rows
+        """ + (" limit 0" if settle else ""), [load_id, cfg.name, name, sha, now, load_id, cfg.name, name, sha, now])
+        ranges = con.execute(f"select {_min_max(grain)} {keep}").fetchone()
+        superseded = 0
+        as_grain = ", ".join(f'"v_{g}" as "{g}"' for g in grain)
+        if ranges[0] is not None:
+            # The key ranges let DuckDB skip the table's row groups the file cannot touch.
+            range_sql = " ".join(f'and t."{g}" between ? and ?' for g in grain)
+            superseded = con.execute(
+                f"update raw.{cfg.table} t set _superseded_by_load_id = ? "
+                f"from (select distinct {as_grain} {keep}) i "
+                f"where t._superseded_by_load_id is null {range_sql} and "
+                + " and ".join(f't."{g}" = i."{g}"' for g in grain), [load_id, *ranges]).fetchone()[0]
+        cols = [c.name for c in cfg.columns if c.name in p.mapping]
+        rows_loaded = con.execute(
+            f"insert into raw.{cfg.table} ({', '.join(chr(34) + c + chr(34) for c in cols)}, _load_id, _source_file, "
+            f"_file_sha256, _row_number, _loaded_at, _superseded_by_load_id) "
+            f"select {', '.join(chr(34) + 'v_' + c + chr(34) for c in cols)}, ?, ?, ?, _row_number, ?, null {keep}",
+            [load_id, name, sha, now]).fetchone()[0]
+        con.execute(f"create or replace temp table _qrows as select distinct row_number from raw._quarantine "
+                    "where load_id = ?", [load_id])
+        rows_q, values_q = con.execute(
+            f"select count(distinct q.row_number) filter (where k._row_number is null), "
+            f"count(*) filter (where k._row_number is not null) from raw._quarantine q "
+            f"left join (select _row_number {keep} and _row_number in (select row_number from _qrows)) k "
+            f"on k._row_number = q.row_number where q.load_id = ?", [load_id]).fetchone()
+        n_conflicts, status, message = 0, "loaded", None
+        if conflicts:
+            con.execute(f"""
+                insert into raw._conflicts
+                select ?, c.key_text, ?, ?, ?, unnest(c.other_file_list), unnest(c.other_sha_list), ?, null, null
+                from {conflicts} c""", [cfg.name, name, sha, load_id, now])
+            n_conflicts, other, first = con.execute(
+                f"select count(*), string_agg(distinct other_files, ', '), min(key_text) from {conflicts}").fetchone()
+            status = "conflict"
+            message = (f"{name}: {n_conflicts} key(s) also in {other} of the same run, e.g. ({first}): neither "
+                       "value becomes current until one file is withdrawn or a later file revises the key")
+            _unload_earlier(con, cfg, conflicts, name, sha, load_id, now, run_loads)
+        if settle:
+            message = (f"{name}: {rows_loaded} key(s) it shared with {settle[1]} (withdrawn) now load from this file")
+            con.execute(f"""update raw._conflicts set settled_by_load_id = ?, settled_how = 'withdrawn: ' || other_file
+                            where feed = ? and settled_by_load_id is null and file_sha256 = ?
+                              and key_text in (select key_text from {settle[0]})""", [load_id, cfg.name, sha])
+        # Keys this load covers settle earlier conflicts on them (a later revision).
+        if con.execute("select count(*) from raw._conflicts where feed = ? and settled_by_load_id is null "
+                       "and load_id <> ?", [cfg.name, load_id]).fetchone()[0]:
+            con.execute(f"""update raw._conflicts set settled_by_load_id = ?, settled_how = 'revised by ' || ?
+                            where feed = ? and settled_by_load_id is null and load_id <> ?
+                              and key_text in (select {_key_text_sql(cfg, 'v_')} {keep})""",
+                        [load_id, name, cfg.name, load_id])
+        con.execute(f"insert into raw._loads ({LOADS_COLUMNS}) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [load_id, cfg.name, name, str(p.path), str(p.archived), sha, p.path.stat().st_size, now,
+                     status, rows_loaded, rows_q, superseded, message, values_q])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    listed = con.execute(
+        "select row_number, column_name, source_column, raw_value, reason from raw._quarantine where load_id = ? "
+        f"order by row_number, column_name limit {MAX_PROBLEMS_LISTED}", [load_id]).fetchall()
+    problems = [f"{name} row {r} column '{src or col}' value {val!r}: {reason}" for r, col, src, val, reason in listed]
+    return FileOutcome(name, status, sha, rows_loaded=rows_loaded, rows_quarantined=rows_q, rows_superseded=superseded,
+                       message=message or "", problems=problems, values_quarantined=values_q)
+
+
+# ---- tables, archive, the public entry points ---------------------------------------------
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, cfg: FeedConfig) -> None:
     con.execute(DDL)
@@ -223,70 +603,219 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, cfg: FeedConfig) -> None:
             con.execute(f'alter table raw.{cfg.table} add column "{name}" {typ}')
 
 
+
+
 def _archive(path: Path, sha: str, archive_root: Path, feed: str) -> Path:
+    """Copy to a temp name, verify the SHA-256, rename. An existing copy is trusted only if its hash matches."""
     target = archive_root / feed / f"{sha[:16]}__{path.name}"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
+    if target.exists() and sha256_of(target) == sha:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        shutil.copy2(path, tmp)
+        copied = sha256_of(tmp)
+        if copied != sha:
+            raise FileRejected(f"{path.name}: archive copy {tmp} has SHA-256 {copied[:16]}…, the file "
+                               f"{sha[:16]}… (disk full or the file changed while copying); nothing loaded")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
     return target
+
+
+def _record_rejection(con, cfg, path, sha, load_id, archived, now, message) -> None:
+    # A rejected file is tried again on every run: the fix is often in the declaration
+    # (a column added to the YAML), not in the file. The same rejection is recorded once.
+    recorded = con.execute(
+        "select 1 from raw._loads where feed=? and file_sha256=? and status='rejected' and message=? limit 1",
+        [cfg.name, sha, message]).fetchone()
+    if not recorded:
+        con.execute(f"insert into raw._loads ({LOADS_COLUMNS}) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [load_id, cfg.name, path.name, str(path), str(archived) if archived else None, sha,
+                     path.stat().st_size, now, "rejected", 0, 0, 0, message, 0])
+
+
+def _cleanup(con, n: int) -> None:
+    """Drop a file's temp tables and views (staged text, typed rows, lookups)."""
+    con.execute(f"drop view if exists _v{n}")
+    views = [r[0] for r in con.execute("select view_name from duckdb_views() where temporary and view_name = ?",
+                                       [f"_s{n}"]).fetchall()]
+    for v in views:
+        con.execute(f"drop view if exists {v}")
+    tables = [r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where temporary and (table_name in (?, ?, ?) or "
+        "starts_with(table_name, ?))", [f"_t{n}", f"_s{n}", f"_s{n}_read", f"_lk{n}_"]).fetchall()]
+    for t in tables:
+        con.execute(f"drop table if exists {t}")
+
+
+def load_files(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, paths: list[Path], archive_root: Path,
+               regions: RegionIndex | None = None, now: dt.datetime | None = None) -> list[FileOutcome]:
+    """Load one run's files of a feed, in order. Keys carried by two files of the run are a conflict:
+    quarantined in both (status "conflict"), so neither value becomes current until one file is
+    withdrawn or a later file revises the key."""
+    regions = regions or load_region_index()
+    base_now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    outcomes: dict[int, FileOutcome] = {}
+    run_loads: dict[str, FileOutcome] = {}
+    written_sha: set[str] = set()
+    recheck: dict[int, tuple[Path, str]] = {}
+    ensure_tables(con, cfg)
+    with tempfile.TemporaryDirectory(prefix="hcw_feed_") as tmp:
+        for n, path in enumerate(paths):
+            sha = sha256_of(path)
+            done = con.execute(
+                "select status from raw._loads where feed=? and file_sha256=? and status in ('loaded', 'conflict') "
+                "order by loaded_at desc limit 1", [cfg.name, sha]).fetchone()
+            if done or sha in written_sha:
+                outcomes[n] = FileOutcome(path.name, "duplicate", sha, message="same SHA-256 already loaded; nothing added")
+                if done and done[0] == "conflict":
+                    recheck[n] = (path, sha)
+                continue
+            when = base_now + dt.timedelta(microseconds=n)
+            load_id = f"{cfg.name}-{when:%Y%m%dT%H%M%S%f}-{sha[:8]}"
+            archived = None
+            try:
+                archived = _archive(path, sha, archive_root, cfg.name)
+                p = prepare_file(con, cfg, path, sha, load_id, archived, n, regions, Path(tmp))
+                check_units(con, cfg, p)
+            except FileRejected as exc:
+                _record_rejection(con, cfg, path, sha, load_id, archived, when, str(exc))
+                outcomes[n] = FileOutcome(path.name, "rejected", sha, message=str(exc))
+                _cleanup(con, n)
+                continue
+            written_sha.add(sha)
+            outcomes[n] = write_file(con, cfg, p, when, run_loads=run_loads)
+            run_loads[load_id] = outcomes[n]
+            _cleanup(con, n)
+        # Files loaded before with a conflict: still an ERROR while the other file is there and no
+        # file of this run revised the keys; loaded now when the other file was withdrawn.
+        for n, (path, sha) in recheck.items():
+            still = _still_in_conflict(con, cfg, path, sha, paths)
+            if still:
+                outcomes[n] = still
+            elif _open_conflicts(con, cfg, sha):
+                outcomes[n] = _settle_withdrawn(con, cfg, path, archive_root, regions, base_now, n, Path(tmp))
+    return [outcomes[n] for n in range(len(paths))]
+
+
+def _run_conflicts(con, cfg: FeedConfig, p: Prepared, run_loads: dict[str, FileOutcome]) -> str | None:
+    """Keys of this file that a file written earlier in the same run carries too (still loaded, or
+    already found in conflict): a temp table (v_* grain, key_text, other_files, lists, earlier rows)."""
+    if not run_loads:
+        return None
+    grain, t = cfg.grain, p.typed
+    g_cols = ", ".join(f'"v_{g}"' for g in grain)
+    ids = sorted(run_loads)
+    ranges = con.execute(f"select {_min_max(grain)} from {t} where not _row_bad").fetchone()
+    if ranges[0] is None:
+        return None
+    range_sql = " ".join(f'and r."{g}" between ? and ?' for g in grain)
+    con.execute(f"""
+        create or replace temp table _conf_rows as
+        select {', '.join(f'r."{g}" as "v_{g}"' for g in grain)}, r._load_id, r._source_file, r._file_sha256
+        from raw.{cfg.table} r join (select distinct {g_cols} from {t} where not _row_bad) i
+          on {' and '.join(f'r."{g}" = i."v_{g}"' for g in grain)}
+        where r._superseded_by_load_id is null and list_contains(?, r._load_id) {range_sql}""", [ids, *ranges])
+    earlier = con.execute("select count(*) from raw._conflicts where feed = ? and list_contains(?, load_id)",
+                          [cfg.name, ids]).fetchone()[0]
+    earlier_sql = (f"union all select {g_cols}, c.source_file, c.file_sha256 from {t} t join raw._conflicts c "
+                   f"on c.key_text = {_key_text_sql(cfg, 'v_')} and c.feed = {sql_literal(cfg.name)} "
+                   "and list_contains(?, c.load_id) where not t._row_bad") if earlier else ""
+    con.execute(f"""
+        create or replace temp table _conf as
+        select {g_cols}, {_key_text_sql(cfg, 'v_')} as key_text,
+               string_agg(distinct _source_file, ', ') as other_files,
+               list(distinct _source_file) as other_file_list, list(distinct _file_sha256) as other_sha_list
+        from (
+            select {g_cols}, _source_file, _file_sha256 from _conf_rows
+            {earlier_sql}
+        ) group by all""", [ids] if earlier else [])
+    if not con.execute("select count(*) from _conf").fetchone()[0]:
+        return None
+    return "_conf"
+
+
+def _unload_earlier(con, cfg: FeedConfig, conflicts: str, name: str, sha: str, load_id: str, now,
+                    run_loads: dict[str, FileOutcome]) -> None:
+    """The earlier file's rows for the conflicting keys leave raw.<feed> for the quarantine (with
+    their loaded values as the record), and that file becomes a conflict too."""
+    grain = cfg.grain
+    match = " and ".join(f'r."{g}" = c."v_{g}"' for g in grain)
+    cols = [c.name for c in cfg.columns]
+    record = "json_object(" + ", ".join(f"'{c}', r.\"{c}\"" for c in cols) + ")::varchar"
+    con.execute(f"""
+        insert into raw._quarantine
+        select r._load_id, ?, r._source_file, r._file_sha256, r._row_number, '{','.join(grain)}', null, c.key_text,
+               'key (' || c.key_text || ') is also in ' || ? || ' of the same run: neither value becomes current '
+               || 'until one file is withdrawn or a later file revises the key', {record}, ?
+        from raw.{cfg.table} r join {conflicts} c on {match}
+        where r._superseded_by_load_id is null and r._load_id in (select _load_id from _conf_rows)""",
+                [cfg.name, name, now])
+    per_load = con.execute(f"""
+        select r._load_id, count(*), min(c.key_text) from raw.{cfg.table} r join {conflicts} c on {match}
+        where r._superseded_by_load_id is null and r._load_id in (select _load_id from _conf_rows)
+        group by r._load_id""").fetchall()
+    con.execute(f"""
+        insert into raw._conflicts
+        select distinct ?, c.key_text, r._source_file, r._file_sha256, r._load_id, ?, ?, ?, null, null
+        from raw.{cfg.table} r join {conflicts} c on {match}
+        where r._superseded_by_load_id is null and r._load_id in (select _load_id from _conf_rows)""",
+                [cfg.name, name, sha, now])
+    con.execute(f"""
+        delete from raw.{cfg.table} r using {conflicts} c
+        where {match} and r._superseded_by_load_id is null and r._load_id in (select _load_id from _conf_rows)""")
+    for other_id, n, first in per_load:
+        o = run_loads[other_id]
+        o.status, o.rows_loaded, o.rows_quarantined = "conflict", o.rows_loaded - n, o.rows_quarantined + n
+        o.message = (f"{o.file_name}: {n} key(s) also in {name} of the same run, e.g. ({first}): neither value "
+                     "becomes current until one file is withdrawn or a later file revises the key")
+        o.problems.append(f"{o.file_name}: {n} row(s) moved to raw._quarantine (key also in {name})")
+        con.execute("update raw._loads set status = 'conflict', rows_loaded = ?, rows_quarantined = ?, message = ? "
+                    "where load_id = ?", [o.rows_loaded, o.rows_quarantined, o.message, other_id])
+
+
+def _still_in_conflict(con, cfg: FeedConfig, path: Path, sha: str, paths: list[Path]) -> FileOutcome | None:
+    """A file loaded with a conflict stays an ERROR while the other file is still there and no
+    later file has revised the keys."""
+    present = {sha256_of(p) for p in paths if p != path}
+    open_keys = con.execute(
+        "select count(distinct key_text), string_agg(distinct other_file, ', ') from raw._conflicts "
+        "where feed = ? and file_sha256 = ? and settled_by_load_id is null and list_contains(?, other_sha256)",
+        [cfg.name, sha, sorted(present)]).fetchone()
+    if not open_keys[0]:
+        return None
+    return FileOutcome(path.name, "conflict", sha, message=(
+        f"{path.name}: {open_keys[0]} key(s) still also in {open_keys[1]}: neither value is current; withdraw one "
+        "file or send a revision"))
+
+
+def _open_conflicts(con, cfg: FeedConfig, sha: str) -> int:
+    return con.execute("select count(*) from raw._conflicts where feed = ? and file_sha256 = ? "
+                       "and settled_by_load_id is null", [cfg.name, sha]).fetchone()[0]
+
+
+def _settle_withdrawn(con, cfg: FeedConfig, path: Path, archive_root: Path, regions, now, n: int,
+                      tmp: Path) -> FileOutcome:
+    """The other file of a conflict was withdrawn: this file's values for those keys become current."""
+    sha = sha256_of(path)
+    when = now + dt.timedelta(microseconds=n)
+    load_id = f"{cfg.name}-{when:%Y%m%dT%H%M%S%f}-{sha[:8]}"
+    con.execute("create or replace temp table _settle as select distinct key_text from raw._conflicts "
+                "where feed = ? and file_sha256 = ? and settled_by_load_id is null", [cfg.name, sha])
+    others = con.execute("select string_agg(distinct other_file, ', ') from raw._conflicts where feed = ? "
+                         "and file_sha256 = ? and settled_by_load_id is null", [cfg.name, sha]).fetchone()[0]
+    p = prepare_file(con, cfg, path, sha, load_id, _archive(path, sha, archive_root, cfg.name), 1000 + n,
+                     regions, tmp)
+    outcome = write_file(con, cfg, p, when, settle=("_settle", others))
+    _cleanup(con, 1000 + n)
+    return outcome
 
 
 def load_file(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, path: Path, archive_root: Path,
               regions: RegionIndex | None = None, now: dt.datetime | None = None) -> FileOutcome:
-    regions = regions or load_region_index()
-    sha = sha256_of(path)
-    already_loaded = con.execute(
-        "select 1 from raw._loads where feed=? and file_sha256=? and status='loaded' limit 1",
-        [cfg.name, sha]).fetchone()
-    if already_loaded:
-        return FileOutcome(path.name, "duplicate", sha, message="same SHA-256 already loaded; nothing added")
-
-    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    load_id = f"{cfg.name}-{now:%Y%m%dT%H%M%S%f}-{sha[:8]}"
-    archived = _archive(path, sha, archive_root, cfg.name)
-    try:
-        parsed = parse_table(read_file(path, cfg), cfg, path.name, regions)
-    except FileRejected as exc:
-        # A rejected file is tried again on every run: the fix is often in the declaration
-        # (a column added to the YAML), not in the file. The same rejection is recorded once.
-        recorded = con.execute(
-            "select 1 from raw._loads where feed=? and file_sha256=? and status='rejected' and message=? limit 1",
-            [cfg.name, sha, str(exc)]).fetchone()
-        if not recorded:
-            con.execute("insert into raw._loads values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        [load_id, cfg.name, path.name, str(path), str(archived), sha, path.stat().st_size, now,
-                         "rejected", 0, 0, 0, str(exc)])
-        return FileOutcome(path.name, "rejected", sha, message=str(exc))
-
-    frame = parsed.frame.assign(
-        _load_id=load_id, _source_file=path.name, _file_sha256=sha, _loaded_at=now, _superseded_by_load_id=None)
-    con.execute("begin transaction")
-    try:
-        superseded = 0
-        if len(frame):
-            con.register("incoming", frame)
-            key_match = " and ".join(f't."{g}" = i."{g}"' for g in cfg.grain)
-            superseded = con.execute(
-                f"update raw.{cfg.table} t set _superseded_by_load_id = ? from incoming i "
-                f"where t._superseded_by_load_id is null and {key_match}", [load_id]).fetchone()[0]
-            cols = ", ".join(f'"{c}"' for c in frame.columns)
-            con.execute(f"insert into raw.{cfg.table} ({cols}) select {cols} from incoming")
-            con.unregister("incoming")
-        for p in parsed.problems:
-            con.execute("insert into raw._quarantine values (?,?,?,?,?,?,?,?,?,?,?)",
-                        [load_id, cfg.name, path.name, sha, p.row_number, p.column, p.source_column, p.value,
-                         p.reason, json.dumps(p.raw_record, ensure_ascii=False), now])
-        quarantined_rows = len({p.row_number for p in parsed.problems})
-        con.execute("insert into raw._loads values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [load_id, cfg.name, path.name, str(path), str(archived), sha, path.stat().st_size, now,
-                     "loaded", len(frame), quarantined_rows, superseded, None])
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-    return FileOutcome(path.name, "loaded", sha, rows_loaded=len(frame), rows_quarantined=quarantined_rows,
-                       rows_superseded=superseded,
-                       problems=[p.describe(path.name) for p in parsed.problems])
+    return load_files(con, cfg, [path], archive_root, regions=regions, now=now)[0]
 
 
 def feed_files(cfg: FeedConfig, sources_root: Path, landing_root: Path) -> list[Path]:
@@ -295,9 +824,3 @@ def feed_files(cfg: FeedConfig, sources_root: Path, landing_root: Path) -> list[
     landed = sorted((landing_root / cfg.name).glob(cfg.file_pattern)) if (landing_root / cfg.name).exists() else []
     return [p for p in bundled + landed if p.is_file()]
 
-
-def load_files(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, paths: list[Path], archive_root: Path,
-               regions: RegionIndex | None = None, now: dt.datetime | None = None) -> list[FileOutcome]:
-    """Load one run's files of a feed, in the given order; one outcome per file."""
-    regions = regions or load_region_index()
-    return [load_file(con, cfg, path, archive_root, regions, now) for path in paths]

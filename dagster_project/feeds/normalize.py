@@ -1,5 +1,8 @@
 """Chinese statistical notation -> canonical values. One explicit rule per notation.
 
+These Python parsers are the reference; the loader applies the same rules as SQL over a whole
+file (normalize_sql.py), and tests/unit/test_feed_sql_rules.py checks that both agree.
+
 Each parser returns the canonical value or raises ValueNotation with a reason a person can
 act on. Nothing is coerced silently: a value either follows a documented rule or is
 quarantined with its reason (docs/feeds.md lists the same rules).

@@ -2,6 +2,8 @@
 
 Readers do not interpret values: every cell comes out as the text the publisher wrote
 (or None), with the row number a person would see in the file, so errors can point at it.
+stage_file puts a whole file into one DuckDB table of text (CSV through DuckDB's read_csv; Excel
+and JSON through these readers), which the loader types in SQL.
 """
 
 from __future__ import annotations
@@ -214,6 +216,233 @@ READERS = {"csv": read_csv, "xlsx": read_xlsx, "json": read_json}
 def read_file(path: Path, cfg: FeedConfig) -> RawTable:
     try:
         return READERS[cfg.format](path, cfg)
+    except FileRejected:
+        raise
+    except (OSError, csv.Error) as exc:
+        raise FileRejected(f"{path.name}: unreadable file ({type(exc).__name__}: {exc})") from None
+
+
+# ---- set-based reading: a whole file into one DuckDB table of text --------------------------
+
+CHUNK = 1 << 22
+
+
+@dataclass
+class BadRow:
+    """A row that cannot be split into the header's columns (field count), with its fields."""
+    row_number: int
+    reason: str
+    values: list[str | None]
+
+
+@dataclass
+class StagedFile:
+    """A file read into the temp table `relation`: _row_number INTEGER and c1..cW VARCHAR (raw text)."""
+    header: list[str]
+    relation: str
+    encoding: str | None = None
+    bad_rows: list[BadRow] = field(default_factory=list)
+    # CSV only: whether the last line ends with a newline (a file cut off does not).
+    ends_with_newline: bool = True
+    last_row_number: int | None = None
+
+
+def column_names(width: int) -> list[str]:
+    return [f"c{i + 1}" for i in range(width)]
+
+
+def _scan_bytes(path: Path, encoding: str, cfg: FeedConfig, out: Path | None) -> tuple[int, bool]:
+    """Validate (and for a GB encoding transcode to UTF-8 into `out`) the whole file in one pass,
+    chunk by chunk. Returns (number of newline bytes, ends with a newline)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    newlines, offset, last = 0, 0, b""
+    sink = out.open("w", encoding="utf-8", newline="") if out else None
+    try:
+        with path.open("rb") as fh:
+            while True:
+                chunk = fh.read(CHUNK)
+                final = not chunk
+                try:
+                    text = decoder.decode(chunk, final=final)
+                except UnicodeDecodeError as exc:
+                    # exc.object = bytes held over from the previous chunk + this chunk
+                    at = max(offset - (len(exc.object) - len(chunk)) + exc.start, 0)
+                    with path.open("rb") as again:
+                        line = again.read(at).count(b"\n") + 1
+                    raise FileRejected(
+                        f"{path.name}: wrong encoding: not valid {encoding} at byte {at} (line {line}); "
+                        f"declare the right 'encoding' in {cfg.name}.yml or use 'auto'") from None
+                if sink is not None:
+                    sink.write(text)
+                if final:
+                    break
+                newlines += chunk.count(b"\n")
+                offset += len(chunk)
+                last = chunk[-1:]
+    finally:
+        if sink is not None:
+            sink.close()
+    return newlines, last == b"\n"
+
+
+def _first_record(path: Path, encoding: str) -> list[str] | None:
+    with path.open("r", encoding=encoding, newline="", errors="replace") as fh:
+        head = fh.read(1 << 20)
+    if head.startswith("\ufeff"):
+        head = head[1:]
+    return next(csv.reader(io.StringIO(head, newline="")), None)
+
+
+def stage_csv(con, path: Path, cfg: FeedConfig, relation: str, tmp_dir: Path) -> StagedFile:
+    """The CSV through DuckDB's reader, every column as text, with the line number a person sees."""
+    size = path.stat().st_size
+    if size == 0 or (size < 65536 and not path.read_bytes().strip()):
+        raise FileRejected(f"{path.name}: empty file (0 data rows)")
+    with path.open("rb") as fh:
+        start = fh.read(3)
+    if start.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    elif cfg.encoding != "auto":
+        encoding = cfg.encoding
+    else:
+        encoding = "utf-8"
+        try:
+            _scan_bytes(path, "utf-8", cfg, None)
+        except FileRejected:
+            encoding = "gb18030"  # superset of GBK and GB2312
+    readable = path
+    if encoding in ("gbk", "gb18030"):
+        readable = tmp_dir / f"{relation}.utf8.csv"
+        newlines, ends_nl = _scan_bytes(path, encoding, cfg, readable)
+    else:
+        newlines, ends_nl = _scan_bytes(path, encoding, cfg, None)
+    first = _first_record(readable, "utf-8")
+    header = [clean_header(h) for h in first] if first else []
+    if not any(header):
+        raise FileRejected(f"{path.name}: empty file (no header row)")
+    width = len(header)
+    cols = column_names(width)
+    columns_sql = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + "}"
+    source = str(readable).replace("'", "''")
+    con.execute(f"drop table if exists {relation}_rej; drop table if exists {relation}_scan")
+    con.execute(f"""
+        create or replace temp table {relation}_read as
+        select * from read_csv('{source}', auto_detect=false, header=true, columns={columns_sql},
+            delim=',', quote='"', escape='"', encoding='utf-8', store_rejects=true,
+            rejects_table='{relation}_rej', rejects_scan='{relation}_scan', max_line_size=10000000)""")
+    rejects = con.execute(
+        f"select line, min(error_type::varchar), min(csv_line), min(error_message) from {relation}_rej "
+        "group by line order by line").fetchall()
+    physical = {r[0]: r[0] for r in rejects}  # DuckDB's line of a rejected row -> the line a person sees
+    n_read = con.execute(f"select count(*) from {relation}_read").fetchone()[0]
+    physical_lines = newlines + (0 if ends_nl else 1)
+    blank = " and ".join(f"({c} is null or trim({c}) = '')" for c in cols)
+    keep_read = False
+    if n_read + len(rejects) + 1 == physical_lines:
+        # One record per line: the k-th record (0-based, rejected ones included) is on line k + 2.
+        # A good row's line skips the rejected lines before it.
+        gaps = [line - 2 - i for i, (line, *_rest) in enumerate(rejects)]
+        shift = (" + ".join(f"(rowid >= {g})::int" for g in gaps)) if gaps else "0"
+        # A view numbers the rows (rowids stay put after the delete), so the file is stored once.
+        con.execute(f"delete from {relation}_read where {blank}")
+        con.execute(f"""
+            create or replace temp view {relation} as
+            select (rowid + 2 + {shift})::integer as _row_number, {', '.join(cols)} from {relation}_read""")
+        keep_read = True
+    else:
+        # Blank lines or values spanning lines: number the physical lines, find where records start
+        # (a non-blank line outside quotes), and pair them with the records in order.
+        con.execute(f"""
+            create or replace temp table {relation}_lines0 as
+            select l from read_csv('{source}', auto_detect=false, header=false,
+                columns={{'l': 'VARCHAR'}}, delim='\\0', quote='', escape='', encoding='utf-8',
+                max_line_size=10000000)""")
+        con.execute(f"create or replace temp table {relation}_lines as "
+                    f"select rowid + 1 as line, l from {relation}_lines0")
+        rejected_lines = ", ".join(str(r[0]) for r in rejects) or "null"
+        # DuckDB numbers a row by lines outside quoted values (`duck`); a person counts every line.
+        con.execute(f"""
+            create or replace temp table {relation}_starts as
+            with parity as (
+                select line, l, coalesce(sum(length(l) - length(replace(l, '"', ''))) over (
+                    order by line rows between unbounded preceding and 1 preceding), 0) % 2 as inside
+                from {relation}_lines
+            ),
+            numbered as (
+                select line, l, inside, line - coalesce(sum(inside) over (
+                    order by line rows between unbounded preceding and 1 preceding), 0) as duck
+                from parity
+            )
+            select line, duck from numbered where inside = 0 and l is not null and line > 1""")
+        physical.update(dict(con.execute(
+            f"select duck, line from {relation}_starts where duck in ({rejected_lines})").fetchall()))
+        con.execute(f"""
+            create or replace temp table {relation} as
+            with starts as (
+                select line, row_number() over (order by line) - 1 as k from {relation}_starts
+                where duck not in ({rejected_lines})
+            ),
+            records as (select rowid as k, * from {relation}_read)
+            select s.line::integer as _row_number, {', '.join('r.' + c for c in cols)}
+            from records r join starts s using (k) where not ({blank})""")
+    for suffix in ("_lines", "_lines0", "_starts") + (() if keep_read else ("_read",)):
+        con.execute(f"drop table if exists {relation}{suffix}")
+    bad_rows: list[BadRow] = []
+    extra_rows: list[list] = []
+    last_line = physical_lines
+    for duck_line, error_type, csv_line, message in rejects:
+        line = physical.get(duck_line, duck_line)
+        fields = next(csv.reader(io.StringIO((csv_line or "").lstrip("\r\n"), newline="")), [])
+        values = [f if f != "" else None for f in fields]
+        if all(v is None or not v.strip() for v in values):
+            continue  # a line of blanks: not a data row
+        if error_type == "TOO MANY COLUMNS" and all(v is None or not v.strip() for v in values[width:]):
+            extra_rows.append([line, *values[:width]])
+            continue
+        if error_type in ("TOO MANY COLUMNS", "MISSING COLUMNS"):
+            reason = f"row has {len(fields)} fields, the header has {width}"
+            if line == last_line and not ends_nl:
+                reason += "; the last line has no newline: the file may be cut off"
+        else:
+            reason = f"unreadable CSV row ({error_type}: {message})"
+        bad_rows.append(BadRow(int(line), reason, values))
+    if extra_rows:  # rows with empty fields past the header: loaded as the header's columns
+        con.execute(f"create or replace temp table {relation}_all as select * from {relation}")
+        con.executemany(f"insert into {relation}_all values (?, {', '.join('?' for _ in cols)})", extra_rows)
+        con.execute(f"drop view if exists {relation}; drop table if exists {relation}")
+        con.execute(f"alter table {relation}_all rename to {relation}")
+    n_rows = con.execute(f"select count(*) from {relation}").fetchone()[0]
+    if n_rows == 0 and not bad_rows:
+        raise FileRejected(f"{path.name}: empty file (header but 0 data rows)")
+    return StagedFile(header, relation, encoding=encoding, bad_rows=bad_rows, ends_with_newline=ends_nl,
+                      last_row_number=last_line)
+
+
+def stage_table(con, table: RawTable, relation: str) -> StagedFile:
+    """Rows an Excel or JSON reader made, handed to DuckDB as one table of text."""
+    import pandas as pd
+
+    width = len(table.header)
+    cols = column_names(width)
+    good = [r for r in table.rows if len(r.values) == width
+            or (len(r.values) > width and all(v is None or not str(v).strip() for v in r.values[width:]))]
+    bad = [BadRow(r.row_number, f"row has {len(r.values)} fields, the header has {width}", list(r.values))
+           for r in table.rows if len(r.values) < width
+           or (len(r.values) > width and any(v is not None and str(v).strip() for v in r.values[width:]))]
+    frame = pd.DataFrame({"_row_number": pd.Series([r.row_number for r in good], dtype="int64"),
+                          **{c: pd.Series([r.values[i] for r in good], dtype=object) for i, c in enumerate(cols)}})
+    con.register(f"{relation}_frame", frame)
+    con.execute(f"create or replace temp table {relation} as select _row_number::integer as _row_number, "
+                f"{', '.join(f'{c}::varchar as {c}' for c in cols)} from {relation}_frame")
+    con.unregister(f"{relation}_frame")
+    return StagedFile(table.header, relation, encoding=table.encoding, bad_rows=bad)
+
+
+def stage_file(con, path: Path, cfg: FeedConfig, relation: str, tmp_dir: Path) -> StagedFile:
+    try:
+        if cfg.format == "csv":
+            return stage_csv(con, path, cfg, relation, tmp_dir)
+        return stage_table(con, read_file(path, cfg), relation)
     except FileRejected:
         raise
     except (OSError, csv.Error) as exc:

@@ -16,6 +16,10 @@ def sql_literal(text: str) -> str:
 
 
 def fold_sql(expr: str) -> str:
-    """R1 as SQL: full-width forms folded to ASCII, every whitespace character removed."""
-    return (f"regexp_replace(translate({expr}, {sql_literal(_FULL_WIDTH)}, {sql_literal(_HALF_WIDTH)}), "
-            r"'\s+', '', 'g')")
+    """R1 as SQL: full-width forms folded to ASCII, every whitespace character removed.
+
+    `translate` with a long mapping costs microseconds per value, so it runs only on values that
+    hold a full-width character."""
+    translated = (f"case when regexp_matches({expr}, '[\\x{{FF01}}-\\x{{FF5E}}\\x{{3000}}]') "
+                  f"then translate({expr}, {sql_literal(_FULL_WIDTH)}, {sql_literal(_HALF_WIDTH)}) else {expr} end")
+    return f"regexp_replace({translated}, '[\\s\\pZ\\x{{FEFF}}]+', '', 'g')"

@@ -152,19 +152,27 @@ def test_unparseable_numbers_are_quarantined_and_good_rows_load(feed):
     path = BAD / "unparseable_number.csv"
     con = feed["con"]
     outcome = feed["load"](path)
-    assert (outcome.status, outcome.rows_loaded, outcome.rows_quarantined) == ("loaded", 2, 2)
+    # Row 3: the bad value is in a required column (a key): the row is quarantined.
+    # Row 4: the bad value is a measure (常住人口): that value becomes NULL, is quarantined, and the row loads.
+    assert (outcome.status, outcome.rows_loaded, outcome.rows_quarantined, outcome.values_quarantined) == (
+        "loaded", 3, 1, 1)
     assert quarantine_rows(con, path.name) == [
         (3, "hospital_beds", "床位数(张)", "12,00",
          "',' is not a thousands separator here (digits must be grouped by three)"),
         (4, "resident_population", "常住人口(万人)", "约385", "not a number"),
     ]
-    # Rows 2 (包头市) and 5 (山亭区) load; rows 3 and 4 do not, not even their good columns.
-    assert current_keys(con, path.name) == [("150200", 2020, 26458, 2), ("370406", 2021, 2310, 5)]
+    assert current_keys(con, path.name) == [
+        ("150200", 2020, 26458, 2), ("370400", 2021, 31002, 4), ("370406", 2021, 2310, 5)]
+    assert con.execute(
+        "select resident_population, elderly_share_pct from raw.clinic_resources where _source_file = ? "
+        "and _row_number = 4", [path.name]).fetchone() == (None, 19.8)
     record = json.loads(con.execute(
         "select raw_record from raw._quarantine where source_file = ? and row_number = 4", [path.name]).fetchone()[0])
     assert record == {"地区": "枣庄市", "年份": "2021", "床位数(张)": "31002", "常住人口(万人)": "约385",
                       "老年人口占比": "19.8%"}
-    assert load_record(con, path.name)[:4] == ("loaded", 2, 2, None)
+    assert load_record(con, path.name)[:4] == ("loaded", 3, 1, None)
+    assert con.execute("select values_quarantined from raw._loads where source_file = ?",
+                       [path.name]).fetchone() == (1,)
     assert outcome.problems[0] == (
         "unparseable_number.csv row 3 column '床位数(张)' value '12,00': "
         "',' is not a thousands separator here (digits must be grouped by three)")

@@ -28,7 +28,7 @@ def write(tmp_path: Path, mutate) -> Path:
     (lambda d: d["columns"][2].update(source=[]),
      "key 'columns[2] (hospital_beds).source': needs at least one publisher column name"),
     (lambda d: d["columns"][2].update(type="float"),
-     "key 'columns[2] (hospital_beds).type': Input should be 'string', 'integer', 'number', 'year', 'date' or 'region'"),
+     "key 'columns[2] (hospital_beds).type': Input should be 'string', 'integer', 'number', 'year', 'date', 'datetime' or 'region'"),
     (lambda d: d["columns"][2].update(multiplier="万"),
      "key 'columns[2] (hospital_beds).multiplier': Input should be a valid number, unable to parse string as a number"),
     (lambda d: d["columns"][2].update(multiplier=0), "key 'columns[2] (hospital_beds).multiplier': Input should be greater than 0"),
@@ -68,3 +68,34 @@ def test_every_bundled_declaration_loads():
     assert {"pension_beds", "population_by_age", "city_panel"} <= names
     panel = next(c for c in configs if c.name == "city_panel")
     assert (panel.format, panel.sample_data, panel.excel.sheet, panel.excel.header_rows) == ("xlsx", False, "new", [1])
+
+
+def test_source_alternatives_with_units_and_a_composed_column(tmp_path):
+    def mutate(d):
+        d["missing_values"] = ["NA"]
+        d["columns"][4]["source"] = [{"header": "老年人口占比(比例)", "unit": "ratio", "when_file_has": ["地区"]},
+                                     "老年人口占比"]
+        d["columns"][1]["compose"] = {"from": ["统计年"], "format": "concat"}
+    cfg = load_feed_config(write(tmp_path, mutate))
+    share = cfg.column("elderly_share_pct")
+    assert [(s.header, s.unit, s.when_file_has) for s in share.source] == [
+        ("老年人口占比(比例)", "ratio", ["地区"]), ("老年人口占比", None, [])]
+    assert cfg.column("year").headers == ["年份", "统计年"]
+    assert cfg.missing_values == ["NA"]
+
+
+@pytest.mark.parametrize("mutate, line", [
+    (lambda d: d["columns"][1].update(compose={"from": ["年", "月"], "format": "date"}),
+     "key 'columns[1] (year).compose': compose format date takes 3 columns (got 2)"),
+    (lambda d: d["columns"][1].update(compose={"from": ["年"], "format": "time"}),
+     "key 'columns[1] (year).compose.format': Input should be 'date', 'datetime' or 'concat'"),
+    (lambda d: d["columns"][2].update(source=[{"header": "床位数(张)", "units": "张"}]),
+     "key 'columns[2] (hospital_beds).source.0.units': unknown key"),
+    (lambda d: d["columns"][2].update(compose={"from": ["地区"], "format": "concat"}),
+     "key 'columns': publisher column(s) ['地区'] mapped to more than one canonical column"),
+])
+def test_wrong_new_declarations_name_the_key(tmp_path, mutate, line):
+    path = write(tmp_path, mutate)
+    with pytest.raises(FeedConfigError) as exc:
+        load_feed_config(path)
+    assert str(exc.value) == f"Invalid feed declaration {path}:\n  clinic_resources.yml: {line}"

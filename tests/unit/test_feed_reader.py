@@ -50,3 +50,20 @@ def test_merged_headers_label_every_column_they_span(tmp_path):
     assert table.header == ["地区", "资源/床位数(张)", "资源/常住人口(万人)", "老年人口占比", "备注说明"]
     assert [(r.row_number, r.values[0], r.values[4]) for r in table.rows] == [
         (5, "包头市", None), (6, "赤峰市", "含部队医院"), (7, "合计", None), (8, "枣庄市", None), (9, "枣庄市", None)]
+
+
+def test_wrong_encoding_far_into_a_large_file_names_byte_and_line(tmp_path):
+    """The encoding is checked in one streaming pass; the byte and line are those of the whole file."""
+    import duckdb
+
+    from dagster_project.feeds.reader import FileRejected, stage_file
+
+    cfg = load_feed_config(FIXTURE).model_copy(update={"encoding": "utf-8"})
+    line = "包头市,2020,26458\n".encode("utf-8")
+    body = "地区,年份,床位数(张)\n".encode("utf-8") + line * 300_000  # about 6 MB, past the 4 MB chunk
+    path = tmp_path / "big.csv"
+    path.write_bytes(body + "赤峰市".encode("gbk") + b",2021,12000\n")
+    with pytest.raises(FileRejected) as exc:
+        stage_file(duckdb.connect(), path, cfg, "_s0", tmp_path)
+    assert str(exc.value) == (f"big.csv: wrong encoding: not valid utf-8 at byte {len(body)} (line 300002); "
+                              "declare the right 'encoding' in clinic_resources.yml or use 'auto'")
