@@ -323,7 +323,10 @@ def groups(snapshot: Snapshot) -> list[Group]:
     for code, r in sorted(snapshot.regions.items()):
         name = r.comparison_group or (f"{r.province_name_zh or '其他'}（无指数 no index）")
         by.setdefault(name, []).append(code)
-    return [Group(group_slug(name), name, tuple(codes)) for name, codes in sorted(by.items())]
+    out = [Group(group_slug(name), name, tuple(codes)) for name, codes in sorted(by.items())]
+    if len(out) > 1:  # and every region on one map, for the office that oversees them all
+        out.insert(0, Group("all", "全部地区 All regions", tuple(sorted(snapshot.regions))))
+    return out
 
 
 def overview_year(snapshot: Snapshot, group: Group) -> int:
@@ -389,7 +392,7 @@ def render_overview(snapshot: Snapshot, group: Group, pages: dict[str, str]) -> 
     body = (f'<h1>{esc(group.name)} 总览 <span class="en">Overview</span> · {year}</h1>'
             f'<p>{len(regions)} 个地区 regions · 评价年 evaluation year {snapshot.evaluation_year}</p>'
             f'<h2>地图 <span class="en">Map</span></h2>{select}<div>{maps.choropleth(map_regions, layers)}</div>{beside_html}'
-            f'<h2>地区 × 指标 <span class="en">Regions × indicators</span> ({year})</h2>{legend}{head}{"".join(rows)}</tbody></table>')
+            f'<h2>地区 × 指标 <span class="en">Regions × indicators</span> ({year})</h2>{legend}<div class="wide">{head}{"".join(rows)}</tbody></table></div>')
     return page(f"{group.name} {year} 总览 Overview", body, snapshot, templates.SWITCH_JS)
 
 
@@ -411,7 +414,7 @@ def build_scorecards(published: Path | None = None, out_dir: Path | None = None,
     out_dir.mkdir(parents=True, exist_ok=True)
     snapshot = load_snapshot(published)
     group_list = groups(snapshot)
-    overview_of = {code: f"overview_{g.key}.html" for g in group_list for code in g.regions}
+    overview_of = {code: f"overview_{g.key}.html" for g in group_list if g.key != "all" for code in g.regions}
     written: list[Path] = []
     latest_page: dict[str, str] = {}
     for code, region in sorted(snapshot.regions.items()):

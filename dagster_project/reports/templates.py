@@ -1,7 +1,7 @@
 """Page templates: inline CSS and a few lines of inline JS; no external file, font or network."""
 
 CSS = """
-body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:24px;color:#222;font-size:13px;max-width:1200px}
+body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei","PingFang SC",sans-serif;margin:24px;color:#222;font-size:13px;max-width:1200px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:22px 0 8px;border-bottom:2px solid #2b6cb0;padding-bottom:3px}
 h3{font-size:14px;margin:14px 0 6px;color:#2b6cb0}
 .en{color:#666;font-weight:normal;font-size:0.92em}
@@ -10,7 +10,9 @@ table{border-collapse:collapse;margin:4px 0 10px;width:100%}
 th,td{border:1px solid #d5d5d5;padding:3px 6px;text-align:left;vertical-align:middle}
 th{background:#eef3f8;font-weight:600}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-.status{display:inline-block;padding:1px 6px;border-radius:3px;white-space:nowrap;border:1px solid #bbb}
+.status{display:inline-block;padding:1px 6px;border-radius:3px;white-space:nowrap;border:1px solid #bbb;color:#111}
+.status .en{color:#333}
+.wide{overflow-x:auto}
 .cards{display:flex;flex-wrap:wrap;gap:8px}
 .card{border:1px solid #ccd;border-radius:4px;padding:6px 10px;min-width:160px}
 .card .big{font-size:20px;font-weight:700}
