@@ -17,7 +17,8 @@ from pathlib import Path
 
 from dagster_project import settings
 
-WIDTH, HEIGHT, PAD = 560, 420, 12
+WIDTH, HEIGHT, PAD = 560, 440, 12
+LEGEND = 44  # px reserved under the shapes for the legend
 NO_VALUE = "#e6e6e6"
 CONTEXT = "#f4f4f4"
 # Five classes, worse → better (ColorBrewer RdYlGn 5).
@@ -70,9 +71,9 @@ class Projection:
         self.k = math.cos(math.radians((self.y0 + self.y1) / 2))
         w = max((self.x1 - self.x0) * self.k, 1e-6)
         h = max(self.y1 - self.y0, 1e-6)
-        self.scale = min((WIDTH - 2 * PAD) / w, (HEIGHT - 2 * PAD) / h)
+        self.scale = min((WIDTH - 2 * PAD) / w, (HEIGHT - LEGEND - 2 * PAD) / h)
         self.dx = (WIDTH - w * self.scale) / 2
-        self.dy = (HEIGHT - h * self.scale) / 2
+        self.dy = (HEIGHT - LEGEND - h * self.scale) / 2
 
     def __call__(self, x: float, y: float) -> tuple[float, float]:
         return (self.dx + (x - self.x0) * self.k * self.scale, self.dy + (self.y1 - y) * self.scale)

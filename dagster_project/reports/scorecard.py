@@ -19,7 +19,8 @@ from dagster_project.reports.data import (
 )
 
 COMPARATOR_TEXT = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "=", "≈": "≈",
-                   "increase": "逐年提高 increase", "decrease": "稳步下降 decrease", "range": "区间 range"}
+                   "increase": "逐年提高 increase", "decrease": "稳步下降 decrease", "range": "区间 range",
+                   "increase_by": "提高 increase by", "decrease_by": "降低 decrease by"}
 CONFIDENCE_ZH = {"high": "高 high", "medium": "中 medium", "low": "低 low"}
 
 
@@ -43,8 +44,9 @@ def status_chip(status: str | None) -> str:
     if not status:
         return ""
     zh, colour, _ = STATUS.get(status, (status, "#fff", 0))
-    return (f'<span class="status" data-status="{esc(status)}" style="background:{colour}">'
-            f'{esc(zh)} <span class="en">{esc(status)}</span></span>')
+    ink = ";color:#fff" if status in ("met", "not met") else ""
+    return (f'<span class="status" data-status="{esc(status)}" style="background:{colour}{ink}">'
+            f'{esc(zh)} <span class="en" style="color:inherit">{esc(status)}</span></span>')
 
 
 def sparkline(series: dict[int, float], target: float | None = None, projection: tuple | None = None,
@@ -124,6 +126,8 @@ def _target_text(t: dict) -> str:
     comp = COMPARATOR_TEXT.get(t.get("comparator"), t.get("comparator") or "")
     if t.get("comparator") in ("increase", "decrease"):
         return comp
+    if t.get("target_value") is None:
+        return comp
     if t.get("comparator") == "range":
         return f"{fmt(t.get('target_value'))}–{fmt(t.get('target_value_max'))}"
     return f"{comp} {fmt(t.get('target_value'))}"
@@ -162,7 +166,7 @@ def index_section(snapshot: Snapshot, region: Region, year: int) -> str:
         rank = f'不排名 Not ranked: {esc(row.get("not_ranked_reason") or "—")}'
     group = esc(row.get("comparison_group") or "—")
     coverage = row.get("weight_coverage")
-    return (f'<h2>健康城市指数 <span class="en">Healthy City Index</span> · {year}</h2>'
+    return (f'<h2 id="index">健康城市指数 <span class="en">Healthy City Index</span> · {year}</h2>'
             f'<p>比较组 Comparison group: {group} · {rank} · '
             f'权重覆盖 Weight coverage: {fmt(None if coverage is None else 100 * coverage, 1)} %</p>'
             f'<div class="cards">{"".join(cards)}</div>')
@@ -170,7 +174,7 @@ def index_section(snapshot: Snapshot, region: Region, year: int) -> str:
 
 def attention_section(snapshot: Snapshot, region: Region) -> str:
     items = attention_list(snapshot, region)
-    out = ['<h2>需要关注 <span class="en">What needs attention</span></h2>']
+    out = ['<h2 id="attention">需要关注 <span class="en">What needs attention</span></h2>']
     if not items:
         out.append('<p>没有未达成或进度滞后的目标 / no target is not met or off track.</p>')
         return "".join(out)
@@ -188,7 +192,7 @@ def attention_section(snapshot: Snapshot, region: Region) -> str:
 
 
 def indicator_section(snapshot: Snapshot, region: Region, year: int) -> str:
-    out = ['<h2>指标 <span class="en">Indicators</span></h2>',
+    out = ['<h2 id="indicators">指标 <span class="en">Indicators</span></h2>',
            '<table class="indicators"><thead><tr><th>代码 Code</th><th>指标 Indicator</th>'
            f'<th>{year} 值 Value</th><th>单位 Unit</th><th>趋势 Trend</th><th>年份 Years</th>'
            '<th>来源 Source</th><th>数据日期 As of</th></tr></thead><tbody>']
@@ -216,7 +220,7 @@ def indicator_section(snapshot: Snapshot, region: Region, year: int) -> str:
 
 
 def target_section(snapshot: Snapshot, region: Region) -> str:
-    out = ['<h2>规划目标 <span class="en">Plan targets</span></h2>']
+    out = ['<h2 id="targets">规划目标 <span class="en">Plan targets</span></h2>']
     if not region.targets:
         out.append('<p class="muted">本地区没有收录规划目标 / no plan targets for this region.</p>')
         return "".join(out)
@@ -231,7 +235,7 @@ def target_section(snapshot: Snapshot, region: Region) -> str:
         level = ind.level1_zh if ind else "其他"
         plans.setdefault(t.get("plan_document") or "—", {}).setdefault(level, []).append(t)
     for plan, levels in plans.items():
-        out.append(f'<h3>{esc(plan)}</h3><table class="targets"><thead><tr><th>编号 ID</th><th>目标 Target</th>'
+        out.append(f'<h3>{esc(plan)}</h3><div class="wide"><table class="targets"><thead><tr><th>编号 ID</th><th>目标 Target</th>'
                    '<th>目标值 Target value</th><th>目标年 Year</th><th>状态 Status</th><th>判定值 Judged value</th>'
                    '<th>最新值 Latest</th><th>趋势 Trend</th><th>预测 Projection [95 % interval]</th>'
                    '<th>来源 Source · 日期 As of</th></tr></thead><tbody>')
@@ -256,8 +260,8 @@ def target_section(snapshot: Snapshot, region: Region) -> str:
                     f'<td class="num">{fmt(t.get("latest_value"))}'
                     f'{" (" + esc(t.get("latest_year")) + ")" if t.get("latest_year") else ""}</td>'
                     f'<td>{sparkline(series, target_for_chart, proj) if series else "—"}</td>'
-                    f'<td>{_projection_text(t)}</td><td>{source}</td></tr>')
-        out.append("</tbody></table>")
+                    f'<td class="proj">{_projection_text(t)}</td><td>{source}</td></tr>')
+        out.append("</tbody></table></div>")
     return "".join(out)
 
 
@@ -289,7 +293,7 @@ def caveats_section(snapshot: Snapshot, region: Region, year: int) -> str:
         notes.append(f"{len(low)} 个预测置信度低，视为“目前趋势”而非预报 / low-confidence projections: read as the trend so far.")
     if not notes:
         return ""
-    return ('<h2>数据质量说明 <span class="en">Data-quality caveats</span></h2><div class="caveat"><ul>'
+    return ('<h2 id="caveats">数据质量说明 <span class="en">Data-quality caveats</span></h2><div class="caveat"><ul>'
             + "".join(f"<li>{n}</li>" for n in notes) + "</ul></div>")
 
 
@@ -367,14 +371,15 @@ def render_overview(snapshot: Snapshot, group: Group, pages: dict[str, str]) -> 
                        'their prefecture:</p><ul>' + "".join(
                            f'<li>{esc(r.name_zh)} {esc(r.region_code)}'
                            f'{"" if r.prefecture_code in bounds else " — 无边界 no boundary"}</li>' for r in beside) + "</ul>")
-    head = ('<table class="overview"><thead><tr><th>地区 Region</th><th>指数 Index</th><th>排名 Rank</th>'
+    head = ('<table class="overview"><thead><tr><th>地区 Region</th><th>指数 Index</th><th style="min-width:9em">排名 Rank</th>'
             + "".join(f'<th title="{esc(snapshot.indicators[c].name_zh if c in snapshot.indicators else c)}">{esc(c)}</th>'
                       for c in codes) + "</tr></thead><tbody>")
     rows = []
     for r in regions:
         idx = r.index.get(year) or {}
+        reason = idx.get("not_ranked_reason") or "—"
         rank = (f'{idx["rank_in_group"]}/{idx.get("regions_in_group")}' if idx.get("is_rankable") and idx.get("rank_in_group")
-                else esc(idx.get("not_ranked_reason") or "—"))
+                else f'<span title="{esc(reason)}">不排名 {esc(reason.split(" / ")[0])}</span>')
         link = pages.get(r.code)
         name = f'<a href="{esc(link)}">{esc(r.name_zh)}</a>' if link else esc(r.name_zh)
         cells = []
@@ -384,7 +389,7 @@ def render_overview(snapshot: Snapshot, group: Group, pages: dict[str, str]) -> 
             title = f' title="{esc(STATUS[status][0])} {esc(status)}"' if status else ""
             cells.append(f'<td class="num" data-cell="{esc(r.code)}:{esc(c)}" style="background:{colour}"{title}>'
                          f'{fmt(r.values.get(c, {}).get(year))}</td>')
-        rows.append(f'<tr data-region="{esc(r.code)}"><td>{name} <span class="muted">{esc(r.code)}</span></td>'
+        rows.append(f'<tr data-region="{esc(r.code)}"><td style="white-space:nowrap">{name} <span class="muted">{esc(r.code)}</span></td>'
                     f'<td class="num" data-index-value="{esc(r.code)}">{fmt(idx.get("healthy_city_index"))}</td>'
                     f'<td>{rank}</td>{"".join(cells)}</tr>')
     legend = '<p class="legend">单元格颜色为该指标规划目标的最差状态 / cell colour = worst target status on that indicator: ' + \

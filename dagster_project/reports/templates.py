@@ -13,6 +13,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .status{display:inline-block;padding:1px 6px;border-radius:3px;white-space:nowrap;border:1px solid #bbb;color:#111}
 .status .en{color:#333}
 .wide{overflow-x:auto}
+table.targets{font-size:12px}table.targets td{max-width:22em}table.targets td.num{white-space:normal;max-width:11em}td.proj{min-width:13em}
 .cards{display:flex;flex-wrap:wrap;gap:8px}
 .card{border:1px solid #ccd;border-radius:4px;padding:6px 10px;min-width:160px}
 .card .big{font-size:20px;font-weight:700}
@@ -23,9 +24,12 @@ nav a{margin-right:10px}
 @media print{body{margin:8mm}h2{page-break-after:avoid}}
 """
 
+# Switch the map's layer; "#layer=HC17" in the address opens that layer (links can point at one).
 SWITCH_JS = """
 function hcwShowLayer(sel){var g=document.querySelectorAll('#map g.layer');
 for(var i=0;i<g.length;i++){g[i].style.display=(g[i].getAttribute('data-layer')===sel.value)?'':'none';}}
+(function(){var m=/layer=([^&]+)/.exec(location.hash),sel=document.getElementById('layer');
+if(m&&sel){sel.value=decodeURIComponent(m[1]);hcwShowLayer(sel);}})();
 """
 
 PAGE = """<!DOCTYPE html>

@@ -223,6 +223,13 @@ def test_overviews_draw_a_shape_per_region(warehouse, tmp_path):
             code, indicator = key.split(":")
             if values.get((code, indicator)) is not None:
                 assert number(text) == pytest.approx(values[(code, indicator)], abs=0.005)
+    # The layer switch runs: "#layer=HC17" shows that layer and hides the index.
+    overview = (scorecard_dir(warehouse) / "overview_all.html").as_uri()
+    run = chromium(["--dump-dom", overview + "#layer=HC17"], tmp_path / "profile")
+    assert console_messages(run.stderr) == []
+    display = {e["attrs"]["data-layer"]: e["attrs"].get("style", "") for e in parse(run.stdout).with_attr("data-layer")
+               if e["tag"] == "g"}
+    assert "none" not in display["HC17"] and "display: none" in display["index"]
     out = tmp_path / "screenshots"
     out.mkdir(exist_ok=True)
     shot = chromium(["--window-size=1280,1100", f"--screenshot={out / 'overview.png'}",
