@@ -1,6 +1,8 @@
 """The scorecards asset: built after the publish asset from the snapshot it just published."""
 
 
+import os
+
 import dagster as dg
 
 from dagster_project import settings
@@ -20,7 +22,8 @@ def scorecards(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     from dagster_project.reports.scorecard import build_scorecards, scorecards_dir
 
     out = scorecards_dir()
-    result = build_scorecards(settings.published_path(), out)
+    all_years = os.environ.get("HCW_SCORECARDS_ALL_YEARS", "").strip().lower() in ("1", "true", "yes", "on")
+    result = build_scorecards(settings.published_path(), out, all_years=all_years)
     digest = run_digest(result.snapshot, out / STATE_FILE, out, logger=context.log)
     context.log.info(f"wrote {len(result.pages)} scorecards, {len(result.overviews)} overviews and {result.workbook}; "
                      f"digest: {digest['changes']} target change(s) in {digest['messages']} region message(s)")
