@@ -290,3 +290,13 @@ def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_run_summary_lists_the_scorecards(warehouse, capsys):
+    from dagster_project.summary import print_scorecards
+
+    print_scorecards(warehouse["result"])
+    out = capsys.readouterr().out
+    assert f"Scorecards 健康城市评价报告: {scorecard_dir(warehouse)}" in out
+    assert str(scorecard_dir(warehouse) / "150200_2024.html") in out
+    assert str(scorecard_dir(warehouse) / "scorecards.xlsx") in out
