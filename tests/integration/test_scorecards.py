@@ -150,9 +150,18 @@ def _marts(warehouse):
             "qualify year = max(year) over (partition by region_code)").fetchall()}
         statuses = {(c, t): s for c, t, s in con.execute(
             "select region_code, target_id, status from marts.fct_target_attainment").fetchall()}
+        judged = {t: v for t, v in con.execute(
+            "select target_id, status_value from marts.fct_target_attainment").fetchall()}
+        sub_indices = {(c, col): v for c, col, v in con.execute(
+            "unpivot (select region_code, index_healthy_environment, index_healthy_society, index_health_services, "
+            "         index_healthy_population, index_health_culture from marts.fct_healthy_city_index "
+            "         qualify year = max(year) over (partition by region_code)) "
+            "on index_healthy_environment, index_healthy_society, index_health_services, "
+            "   index_healthy_population, index_health_culture into name col value v").fetchall()}
         groups = {}
         for c, g in con.execute("select distinct region_code, comparison_group from marts.fct_healthy_city_index").fetchall():
             groups.setdefault(g, set()).add(c)
+    _marts.judged, _marts.sub_indices = judged, sub_indices
     return values, index, statuses, groups
 
 
@@ -179,6 +188,16 @@ def test_pages_render_in_chromium_and_match_the_marts(warehouse, tmp_path):
             assert number(shown[indicator]) == pytest.approx(v, abs=0.005), (page.name, indicator)
         card = next(e for e in dom.with_attr("data-value") if e["attrs"]["data-value"] == "healthy_city_index")
         assert number(card["text"]) == pytest.approx(index[code], abs=0.005)
+        for e in dom.with_attr("data-value"):
+            if e["tag"] == "div" and e["attrs"]["data-value"].startswith("index_"):
+                expected_sub = _marts.sub_indices.get((code, e["attrs"]["data-value"]))
+                if expected_sub is None:
+                    assert e["text"].strip() == "—"
+                else:
+                    assert number(e["text"]) == pytest.approx(expected_sub, abs=0.005), (page.name, e["attrs"])
+        for e in dom.with_attr("data-status-value"):
+            v = _marts.judged[e["attrs"]["data-status-value"]]
+            assert (e["text"].strip() == "—") if v is None else number(e["text"]) == pytest.approx(v, abs=0.005)
         chips = {}
         for row in dom.found:
             if row["tag"] == "tr" and "data-target" in row["attrs"]:
