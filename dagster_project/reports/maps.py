@@ -111,10 +111,15 @@ def _fmt(v: float | None) -> str:
     return "—" if v is None else f"{v:,.2f}"
 
 
-def choropleth(regions: list[MapRegion], layers: list[Layer], element_id: str = "map") -> str:
+HIGHLIGHT = "#2b6cb0"
+
+
+def choropleth(regions: list[MapRegion], layers: list[Layer], element_id: str = "map", display_width: int = WIDTH,
+               locator: bool = False) -> str:
     """One <svg> with the prefectures of the regions' provinces as context, one <g class="layer">
     per layer (the first visible) and a <select> switching layers. Every region is one element
-    with data-region="<code>" in every layer: a path for a prefecture, a circle for the others."""
+    with data-region="<code>" in every layer: a path for a prefecture, a circle for the others.
+    `locator`: no classes and no legend, the regions in one highlight colour (a page's "where")."""
     bounds = load_boundaries()
     drawn_codes = {r.prefecture_code for r in regions if r.prefecture_code in bounds}
     if not drawn_codes:
@@ -122,18 +127,25 @@ def choropleth(regions: list[MapRegion], layers: list[Layer], element_id: str = 
     provinces = {bounds[c]["properties"]["province_code"] for c in drawn_codes}
     context = [f for c, f in bounds.items() if f["properties"]["province_code"] in provinces]
     proj = Projection([bounds[c] for c in drawn_codes] if len(drawn_codes) > 1 else context)
-    out = [f'<svg id="{element_id}" class="map" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
+    display_height = round(display_width * HEIGHT / WIDTH)
+    out = [f'<svg id="{element_id}" class="map" viewBox="0 0 {WIDTH} {HEIGHT}" width="{display_width}" height="{display_height}" '
            'xmlns="http://www.w3.org/2000/svg" role="img">',
            f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#fbfdff"/>',
            '<g class="context">']
+    region_polygons = {r.prefecture_code for r in regions if r.is_prefecture}
     for f in context:
-        if f["properties"]["city_code"] not in drawn_codes:
-            out.append(f'<path d="{_path(f, proj)}" fill="{CONTEXT}" stroke="#c8c8c8" stroke-width="0.5">'
-                       f'<title>{html.escape(f["properties"]["city_zh"])}</title></path>')
+        code = f["properties"]["city_code"]
+        if code in region_polygons:
+            continue
+        host = code in drawn_codes  # the prefecture a district or zone is drawn in: outlined
+        out.append(f'<path d="{_path(f, proj)}" fill="{"#ffffff" if host else CONTEXT}" '
+                   f'stroke="{"#555" if host else "#c8c8c8"}" stroke-width="{0.8 if host else 0.5}">'
+                   f'<title>{html.escape(f["properties"]["city_zh"])}</title></path>')
     out.append("</g>")
     for i, layer in enumerate(layers):
         present = [v for v in layer.values.values() if v is not None]
         breaks = classes(present, layer.higher_is_better) if present else []
+        fill = (lambda v: HIGHLIGHT) if locator else (lambda v: colour_for(v, breaks, layer.higher_is_better))
         style = "" if i == 0 else ' style="display:none"'
         out.append(f'<g class="layer" data-layer="{html.escape(layer.key)}"{style}>')
         prefectures = [r for r in regions if r.is_prefecture and r.prefecture_code in bounds]
@@ -141,7 +153,7 @@ def choropleth(regions: list[MapRegion], layers: list[Layer], element_id: str = 
         for r in prefectures:
             v = layer.values.get(r.region_code)
             out.append(f'<path class="region" data-region="{r.region_code}" d="{_path(bounds[r.prefecture_code], proj)}" '
-                       f'fill="{colour_for(v, breaks, layer.higher_is_better)}" stroke="#555" stroke-width="0.8">'
+                       f'fill="{fill(v)}" stroke="#555" stroke-width="0.8">'
                        f'<title>{html.escape(r.name_zh)} {r.region_code}: {_fmt(v)} {html.escape(layer.unit)}</title></path>')
         # Markers for districts and zones, fanned out around their prefecture's centre.
         by_pref: dict[str, list[MapRegion]] = {}
@@ -154,8 +166,11 @@ def choropleth(regions: list[MapRegion], layers: list[Layer], element_id: str = 
                 mx, my = (cx + 14 * math.cos(angle), cy + 14 * math.sin(angle)) if len(members) > 1 else (cx, cy)
                 v = layer.values.get(r.region_code)
                 out.append(f'<circle class="region marker" data-region="{r.region_code}" cx="{mx:.1f}" cy="{my:.1f}" r="7" '
-                           f'fill="{colour_for(v, breaks, layer.higher_is_better)}" stroke="#222" stroke-width="1.2">'
+                           f'fill="{fill(v)}" stroke="#222" stroke-width="1.2">'
                            f'<title>{html.escape(r.name_zh)} {r.region_code}: {_fmt(v)} {html.escape(layer.unit)}</title></circle>')
+        if locator:
+            out.append("</g>")
+            continue
         # Legend
         ly = HEIGHT - 24
         out.append(f'<text x="{PAD}" y="{ly - 6}" font-size="11">{html.escape(layer.title)}'

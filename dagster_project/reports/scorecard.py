@@ -297,6 +297,18 @@ def caveats_section(snapshot: Snapshot, region: Region, year: int) -> str:
             + "".join(f"<li>{n}</li>" for n in notes) + "</ul></div>")
 
 
+def locator(region: Region, year: int) -> str:
+    """A small map placing the region in its province (its prefecture, or a dot inside it)."""
+    pref = region.prefecture_code or (region.code if region.is_prefecture else None)
+    if pref not in maps.load_boundaries():
+        return ""
+    layer = maps.Layer("index", "健康城市指数 Healthy City Index",
+                       {region.code: (region.index.get(year) or {}).get("healthy_city_index")})
+    svg = maps.choropleth([maps.MapRegion(region.code, region.name_zh, pref, region.is_prefecture)], [layer],
+                          element_id="locator", display_width=300, locator=True)
+    return f'<div class="locator" style="float:right;margin:0 0 8px 12px">{svg}</div>'
+
+
 def render_region(snapshot: Snapshot, region: Region, year: int, years: list[int], overview_file: str | None) -> str:
     province = f"{esc(region.province_name_zh)} · " if region.province_name_zh else ""
     nav = ""
@@ -308,7 +320,7 @@ def render_region(snapshot: Snapshot, region: Region, year: int, years: list[int
     body = (f'<h1>{esc(region.name_zh)} 健康城市评价报告 <span class="en">Healthy City scorecard</span></h1>'
             f'<p>{province}代码 code <b data-region-code>{esc(region.code)}</b> · 年份 year <b>{year}</b> · '
             f'评价年 evaluation year {snapshot.evaluation_year}</p>{nav}'
-            + index_section(snapshot, region, year) + attention_section(snapshot, region)
+            + locator(region, year) + index_section(snapshot, region, year) + attention_section(snapshot, region)
             + indicator_section(snapshot, region, year) + target_section(snapshot, region)
             + caveats_section(snapshot, region, year))
     return page(f"{region.name_zh} {year} 健康城市评价报告", body, snapshot)

@@ -186,6 +186,8 @@ def test_pages_render_in_chromium_and_match_the_marts(warehouse, tmp_path):
                 assert shown[indicator].strip() == "—"
                 continue
             assert number(shown[indicator]) == pytest.approx(v, abs=0.005), (page.name, indicator)
+        # The locator map draws this region, once.
+        assert [e["attrs"]["data-region"] for e in dom.with_attr("data-region") if e["tag"] in ("path", "circle")] == [code]
         card = next(e for e in dom.with_attr("data-value") if e["attrs"]["data-value"] == "healthy_city_index")
         assert number(card["text"]) == pytest.approx(index[code], abs=0.005)
         for e in dom.with_attr("data-value"):
