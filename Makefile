@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test dev serve install prepare clean postgres-install postgres lock
+.PHONY: run test dev serve install prepare clean postgres-install postgres lock chromium-install
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ prepare: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m dagster_project.run $(ARGS)
 
-test: $(STAMP) postgres-install
+test: $(STAMP) postgres-install chromium-install
 	$(BIN)/python -m pytest
 
 # PostgreSQL server binaries for tests/integration/test_postgres.py (Debian package `postgresql`).
@@ -34,6 +34,16 @@ postgres-install:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; } \
 	    || echo "PostgreSQL could not be installed: its tests will be skipped"; \
 	else echo "PostgreSQL is not installed and cannot be (needs root and apt-get): its tests will be skipped"; fi
+
+# Headless Chromium and a CJK font for tests/integration/test_scorecards.py (Debian packages
+# `chromium`, `fonts-wqy-microhei`). Quick no-op when installed; never fails: without it those tests skip.
+chromium-install:
+	@if command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi 'wenquanyi\|noto sans cjk'; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Chromium for the tests (apt-get install chromium fonts-wqy-microhei)"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei >/dev/null; } \
+	    || echo "Chromium could not be installed: the scorecard browser tests will be skipped"; \
+	else echo "Chromium is not installed and cannot be (needs root and apt-get): the scorecard browser tests will be skipped"; fi
 
 # Build the same dbt models in PostgreSQL from the DuckDB raw tables (after `make run`);
 # connection from HCW_PG_HOST/PORT/USER/PASSWORD/DATABASE, see docs/analysts.md.

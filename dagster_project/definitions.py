@@ -15,12 +15,14 @@ from dagster_project.publish import publish_assets
 from dagster_project.quality.freshness import build_freshness_checks
 from dagster_project.quality.gx_checks import build_suite_checks
 from dagster_project.reference import region_codes
+from dagster_project.reports.assets import report_assets
 from dagster_project.schedules import nightly_job, nightly_schedule
 
 
 def build_definitions() -> dg.Definitions:
     return dg.Definitions(
-        assets=[*build_feed_assets(), region_codes, healthy_city_dbt_assets, *publish_assets],
+        assets=[*build_feed_assets(), region_codes, healthy_city_dbt_assets, *publish_assets,
+                *report_assets],
         asset_checks=[*build_suite_checks(), *build_freshness_checks()],
         jobs=[nightly_job],
         schedules=[nightly_schedule],

@@ -103,4 +103,18 @@ def print_summary(result: dg.ExecuteInProcessResult, seconds: float) -> None:
     else:
         print(f"\nMarts 分析表: nothing published yet ({published} does not exist; the checks must pass first)")
     print(f"  The working file {db} belongs to the pipeline: analysts do not open it.")
+    print_scorecards(result)
     print("=" * 72)
+
+
+def print_scorecards(result: dg.ExecuteInProcessResult) -> None:
+    """Where this run's scorecards are (the reports/scorecards asset's metadata)."""
+    for event in result.all_events:
+        if (event.event_type_value == "ASSET_MATERIALIZATION" and event.asset_key is not None
+                and event.asset_key.path == ["reports", "scorecards"]):
+            meta = event.event_specific_data.materialization.metadata
+            print(f"\nScorecards 健康城市评价报告: {meta['directory'].value}")
+            for path in [*meta["overviews"].value, *meta["pages"].value, meta["workbook"].value]:
+                print(f"  {path}")
+            return
+    print("\nScorecards 健康城市评价报告: not written by this run (the snapshot was not published)")
