@@ -29,8 +29,9 @@ def test_duckdb_marts_carry_table_and_column_comments(warehouse):
 
 
 def test_evaluation_settings_are_run_config_of_the_dbt_step(warehouse, tmp_path, monkeypatch):
-    """index_alpha set in the run config reaches dbt: fct_indicator_weight is rebuilt with α = 1,
-    so every weight is the expert weight (w = α·expert + (1−α)·entropy, docs/evaluation.md)."""
+    """index_alpha set in the run config reaches dbt: the open rounds' weights are rebuilt with α = 1,
+    so every weight is the expert weight (w = α·expert + (1−α)·entropy, docs/evaluation.md); closed
+    rounds keep the weights frozen when they were closed."""
     import shutil
 
     import dagster as dg
@@ -41,13 +42,17 @@ def test_evaluation_settings_are_run_config_of_the_dbt_step(warehouse, tmp_path,
     shutil.copy(warehouse["warehouse"], copy)
     monkeypatch.setenv("HCW_WAREHOUSE", str(copy))
     result = dg.materialize(
-        [healthy_city_dbt_assets], selection=["marts/fct_indicator_weight"], resources={"dbt": dbt_resource()},
+        [healthy_city_dbt_assets], selection=["intermediate/int_index_live_parameters", "marts/fct_indicator_weight"],
+        resources={"dbt": dbt_resource()},
         run_config={"ops": {"healthy_city_dbt_assets": {"config": {"index_alpha": 1.0}}}},
         instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
     assert result.success
     with duck(copy) as con:
-        rows = con.execute("select distinct alpha, combined_weight = expert_weight from marts.fct_indicator_weight").fetchall()
+        rows = con.execute("select distinct alpha, combined_weight = expert_weight from marts.fct_indicator_weight "
+                           "where round_status = 'open' and is_informative").fetchall()
+        closed = con.execute("select distinct alpha from marts.fct_indicator_weight where round_status = 'closed'").fetchall()
     with duck(warehouse["warehouse"]) as con:
         shared = con.execute("select distinct alpha from marts.fct_indicator_weight").fetchall()
     assert rows == [(1.0, True)]
+    assert closed == [(0.5,)]
     assert shared == [(0.5,)]
