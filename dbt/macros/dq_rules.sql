@@ -18,7 +18,7 @@
 {#- A number as text for messages: integers without decimals, others with up to 4 significant decimals. -#}
 {% macro dq_fmt(expr) -%}
     case when {{ expr }} is null then 'NULL'
-         when {{ expr }} = round({{ expr }}) then cast(cast(round({{ expr }}) as bigint) as varchar)
+         when round({{ expr }}, 4) = round({{ expr }}) then cast(cast(round({{ expr }}) as bigint) as varchar)
          else cast(round({{ expr }}, 4) as varchar) end
 {%- endmacro %}
 
