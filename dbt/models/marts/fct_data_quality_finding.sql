@@ -4,6 +4,9 @@
 --   outlier                int_dq_outliers (modified z-score, WARN)
 --   related_data           int_dq_rule_violations (rules of dbt/seeds/dq_consistency_rules.csv)
 --   denominator            int_dq_denominators (feed population vs census-based, WARN)
+--   completeness           fct_report_completeness: a report not received by its due date (WARN)
+--   timeliness             fct_report_completeness: a report received late, within
+--                          timeliness_alert_days of its due date (WARN)
 -- ERROR findings fail the ERROR-severity test on this model, which blocks publishing. A finding
 -- listed in dbt/seeds/dq_acknowledged_findings.csv (a confirmed error of the source) stays as WARN
 -- with the reason in acknowledged_reason.
@@ -98,8 +101,33 @@ denominators as (
     from {{ ref('int_dq_denominators') }}
 ),
 
+reports as (
+    select
+        case when status = 'missing' then 'completeness' else 'timeliness' end as check_type,
+        case when status = 'missing' then 'MISSING_REPORT' else 'LATE_REPORT' end as rule_id,
+        'WARN' as severity, region_code, year, cast(null as varchar) as indicator_code, feed,
+        feed as series,
+        region_code || ' ' || year as row_key,
+        cast(days_late as double precision) as value,
+        cast(null as double precision) as expected_low,
+        cast(0 as double precision) as expected_high,
+        coalesce(publisher_zh, feed) || '：' || coalesce(region_name_zh, region_code) || ' ' || year || ' 年 ' || feed
+            || case when status = 'missing' then ' 报表未报送，截止日期 ' || due_date || '，已过 ' || days_late || ' 天'
+                    else ' 报表逾期 ' || days_late || ' 天报送（截止 ' || due_date || '，收到 '
+                         || cast(cast(first_received_at as date) as varchar) || '）' end as message_zh,
+        coalesce(publisher_en, feed) || ': the ' || year || ' ' || feed || ' report of ' || region_code
+            || case when status = 'missing' then ' has not been received; due ' || due_date || ', ' || days_late || ' days ago'
+                    else ' arrived ' || days_late || ' days late (due ' || due_date || ', received '
+                         || cast(cast(first_received_at as date) as varchar) || ')' end as message_en,
+        cast(null as varchar) as input_load_ids, cast(null as varchar) as source_file, cast(null as varchar) as source_row
+    from {{ ref('fct_report_completeness') }}
+    where status = 'missing'
+       or (status = 'late' and days_since_due <= {{ dq_param('timeliness_alert_days') }})
+),
+
 findings as (
     select * from time_consistency
+    union all select * from reports
     union all select * from outliers
     union all select * from related
     union all select * from denominators
