@@ -1,3 +1,4 @@
+{{ config(enabled=(target.type == 'duckdb')) }}  {#- DuckDB SQL (median over windows, unnest); not built in the PostgreSQL copy -#}
 -- 站点日均 PM2.5 与 PM10 / Station daily means of PM2.5 and PM10, for the PM2.5 ≤ PM10 rule.
 -- A 24-hour mean needs at least 20 hourly values (GB 3095-2012 表 4 数据统计的有效性规定);
 -- a day with fewer has no mean and is not compared.

@@ -1,3 +1,4 @@
+{{ config(enabled=(target.type == 'duckdb')) }}  {#- DuckDB SQL (median over windows, unnest); not built in the PostgreSQL copy -#}
 -- 人口分母一致性 / Population denominators (WHO Data Quality Review, consistency of population
 -- data): the population a feed reports against the census-based figure of intermediate.int_population
 -- — the census itself in 2010 and 2020, the straight line between the two censuses in 2011-2019

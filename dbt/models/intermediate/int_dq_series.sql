@@ -1,3 +1,4 @@
+{{ config(enabled=(target.type == 'duckdb')) }}  {#- DuckDB SQL (median over windows, unnest); not built in the PostgreSQL copy -#}
 -- 检查的数列 / The series the consistency-over-time and outlier checks look at, one row per
 -- series, region and year:
 --   indicator  each indicator's value, numerator and denominator (marts.fct_indicator_value);

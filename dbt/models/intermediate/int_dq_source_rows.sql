@@ -1,3 +1,4 @@
+{{ config(enabled=(target.type == 'duckdb')) }}  {#- DuckDB SQL (median over windows, unnest); not built in the PostgreSQL copy -#}
 -- 来源行 / Where each current raw row came from: load, file and row number per region and year,
 -- so a finding on a value can name the file and row of its inputs.
 {%- set staged = [

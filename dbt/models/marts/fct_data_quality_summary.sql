@@ -1,3 +1,4 @@
+{{ config(enabled=(target.type == 'duckdb')) }}  {#- DuckDB SQL (median over windows, unnest); not built in the PostgreSQL copy -#}
 -- 数据质量汇总 / Open data-quality findings by severity, per region and per department (the
 -- publisher of the feeds a finding comes from, dbt/seeds/dq_feed_publishers.csv ← sources/feeds/*.yml),
 -- with reporting completeness and timeliness (WHO DQR; DHIS2 reporting rates) over the reports now due:

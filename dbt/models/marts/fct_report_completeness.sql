@@ -1,3 +1,4 @@
+{{ config(enabled=(target.type == 'duckdb')) }}  {#- DuckDB SQL (median over windows, unnest); not built in the PostgreSQL copy -#}
 -- 报表完整性与及时性 / Completeness and timeliness of reporting (WHO Data Quality Review dimension 1;
 -- DHIS2 reporting rates): one row per expected report = feed × region × year declared in
 -- dbt/seeds/dq_report_expectations.csv. The report for year Y is due on due_month/due_day of Y + 1.
