@@ -363,6 +363,22 @@ def test_summary_rates_of_reporting(checked):
     assert rows[("region", CLEAN)] == (1, 1, 1, 100.0, 100.0)  # its 2022 pension-bed report is not due yet
     assert rows[("department", "卫生健康委员会")] == (4, 3, 2, 75.0, 50.0)
 
+
+def test_the_offline_report_shows_the_summary_and_the_error_findings(checked):
+    from dagster_project.quality import report, store
+
+    checked["con"].close()  # the report store writes raw._check_results
+    try:
+        store.record_freshness_result(checked["database"], "run-dq", "raw_healthcare_resources_fresh",
+                                      "raw/healthcare_resources", True, "", "", "")
+        page = report.render_report(checked["database"], "run-dq")
+    finally:
+        checked["con"] = duckdb.connect(str(checked["database"]), read_only=True)
+    row = next(line for line in page.splitlines() if "<td>部门 department</td><td>卫生健康委员会 " in line)
+    # 1 ERROR, 6 WARN; 3 of 4 reports received (75.0 %), 2 on time (50.0 %)
+    assert '<td class="num">1</td><td class="num">6</td><td class="num">75.0</td><td class="num">50.0</td>' in row
+    assert "可能的单位错误（×1,000）" in page and "probable unit error (×1,000)" in page
+
 # --- shared warehouse: the bundled data and the real dirty city panel ------------------------
 
 
@@ -402,3 +418,17 @@ def test_findings_and_summary_are_in_the_published_snapshot(warehouse):
         findings = con.execute("select count(*) from marts.fct_data_quality_finding").fetchone()[0]
         departments = con.execute("select count(*) from marts.fct_data_quality_summary where scope = 'department'").fetchone()[0]
     assert findings > 0 and departments > 0
+
+
+def test_publisher_seed_repeats_the_feed_declarations():
+    import csv
+
+    import yaml
+
+    declared = {}
+    for path in sorted((settings.PROJECT_ROOT / "sources" / "feeds").glob("*.yml")):
+        feed = yaml.safe_load(path.read_text(encoding="utf-8"))
+        declared[feed["name"]] = (feed["publisher_zh"], feed["publisher_en"])
+    with open(settings.DBT_PROJECT_DIR / "seeds" / "dq_feed_publishers.csv", encoding="utf-8", newline="") as fh:
+        seeded = {r["feed"]: (r["publisher_zh"], r["publisher_en"]) for r in csv.DictReader(fh)}
+    assert seeded == declared, "regenerate dbt/seeds/dq_feed_publishers.csv from sources/feeds/*.yml"
