@@ -432,3 +432,49 @@ def test_publisher_seed_repeats_the_feed_declarations():
     with open(settings.DBT_PROJECT_DIR / "seeds" / "dq_feed_publishers.csv", encoding="utf-8", newline="") as fh:
         seeded = {r["feed"]: (r["publisher_zh"], r["publisher_en"]) for r in csv.DictReader(fh)}
     assert seeded == declared, "regenerate dbt/seeds/dq_feed_publishers.csv from sources/feeds/*.yml"
+
+
+def test_a_1000_fold_population_file_stops_publishing_with_the_unit_named(warehouse, defs, tmp_path, monkeypatch):
+    """End to end: a revised population file whose 2024 figure for 包头市 is in the wrong unit
+    (×1,000) arrives; the nightly run finds the unit error, the ERROR check fails, the published
+    snapshot stays as it was, and the publish audit refuses on its own too."""
+    import hashlib
+    import shutil
+
+    import dagster as dg
+
+    from dagster_project.publish import failed_error_checks, published_check_keys
+    from tests.conftest import run_nightly
+
+    shutil.copytree(warehouse["warehouse"].parent, tmp_path / "warehouse")
+    database = tmp_path / "warehouse" / settings.WAREHOUSE_FILE_NAME
+    published = database.parent / "published" / settings.WAREHOUSE_FILE_NAME
+    monkeypatch.setenv("HCW_WAREHOUSE", str(database))
+    monkeypatch.setenv("HCW_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("HCW_ARCHIVE_DIR", str(database.parent / "archive"))
+    monkeypatch.delenv("HCW_PUBLISHED", raising=False)
+    revision = tmp_path / "landing" / "population_by_age" / "population_by_age_2024_revision.csv"
+    revision.parent.mkdir(parents=True)
+    revision.write_text("行政区划代码,地区名称,年份,常住人口(人),60岁及以上人口(人)\n"
+                        "150200,包头市,2024,2731322000,611543\n", encoding="utf-8")
+    before = hashlib.sha256(published.read_bytes()).hexdigest()
+
+    instance = dg.DagsterInstance.ephemeral()
+    result = run_nightly(defs, instance=instance)
+
+    assert not result.success
+    assert hashlib.sha256(published.read_bytes()).hexdigest() == before
+    assert "published/healthy_city" not in {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    evaluations = {e.event_specific_data.check_name: e.event_specific_data for e in result.all_events
+                   if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    check = evaluations["dq_no_error_findings"]
+    assert (check.passed, check.severity) == (False, dg.AssetCheckSeverity.ERROR)
+    assert "marts/fct_data_quality_finding:dq_no_error_findings" in failed_error_checks(instance, published_check_keys())
+    # 2021-2023 from the bundled file: 2,714,727, 2,720,276, 2,725,929 → mean 2,720,310.667;
+    # 2,731,322,000 / 2,720,310.667 = 1,004.0478 → log10 3.0017 → ×1,000.
+    with duck(database) as con:
+        rows = con.execute("select severity, message_en, source_row from marts.fct_data_quality_finding "
+                           "where series = 'population_by_age.resident_population' and rule_id = 'UNIT_ERROR'").fetchall()
+    assert rows == [("ERROR", "population_by_age.resident_population 2024 = 2731322000 is 1004.0478 times the mean "
+                     "2720310.6667 of 2021-2023: probable unit error (×1,000)",
+                     "population_by_age_2024_revision.csv:2")]
