@@ -105,6 +105,7 @@ def render_report(database: Path, run_id: str) -> str:
             where f.run_id = ?
             order by f.check_name, f.severity, f.expectation, f.source_file, f.row_number""",
                                [run_id, run_id]).fetchall()
+        dq_summary, dq_errors = _data_quality_findings(con)
     titles = _feed_titles()
     n_error = sum(1 for r in results if not r[6] and r[5] == "ERROR")
     n_warn = sum(1 for r in results if not r[6] and r[5] != "ERROR")
@@ -159,12 +160,54 @@ def render_report(database: Path, run_id: str) -> str:
                 out.append(f'<tr><td colspan="4">… 另有 {len(group) - MAX_FAILURE_ROWS_PER_RULE} 行未显示 / '
                            f"{len(group) - MAX_FAILURE_ROWS_PER_RULE} more rows in <code>raw._check_failures</code></td></tr>")
         out.append("</table>")
+    out.extend(_data_quality_findings_html(dq_summary, dq_errors))
     out.append(
         "</main><footer>ERROR：阻断下游数据集发布 · blocks the marts downstream. WARN：仅告警 · alert only. "
         "全部失败行可在仓库中查询 · All failing rows are queryable: "
         f"<code>select * from raw._check_failures where run_id = '{_e(run_id)}'</code>. "
         "规则见 expectations/ 目录 · Rules live in expectations/ (docs/data-quality.md).</footer></body></html>")
     return "\n".join(out)
+
+
+def _data_quality_findings(con) -> tuple[list[tuple], list[tuple]]:
+    """Open findings and reporting rates per department and region (marts.fct_data_quality_summary,
+    as of the last dbt build) and the ERROR findings; empty before the marts exist."""
+    if not con.execute("select count(*) from duckdb_tables() where schema_name = 'marts' "
+                       "and table_name in ('fct_data_quality_summary', 'fct_data_quality_finding')").fetchone()[0] == 2:
+        return [], []
+    summary = con.execute("""
+        select scope, scope_name_zh, scope_name_en, open_errors, open_warnings, completeness_pct, timeliness_pct
+        from marts.fct_data_quality_summary
+        order by scope, open_errors desc, open_warnings desc, scope_code""").fetchall()
+    errors = con.execute(f"""
+        select region_name_zh, region_code, message_zh, message_en, source_row
+        from marts.fct_data_quality_finding where severity = 'ERROR'
+        order by region_code, year limit {MAX_FAILURE_ROWS_PER_RULE}""").fetchall()
+    return summary, errors
+
+
+def _data_quality_findings_html(summary: list[tuple], errors: list[tuple]) -> list[str]:
+    if not summary:
+        return []
+    out = ['<h2>数据质量汇总 <span class="en">Data-quality findings by department and region '
+           '(marts.fct_data_quality_summary)</span></h2>',
+           "<table><tr><th>范围 Scope</th><th>名称 Name</th><th>错误 ERROR</th><th>警告 WARN</th>"
+           "<th>完整率 Completeness %</th><th>及时率 Timeliness %</th></tr>"]
+    for scope, name_zh, name_en, n_error, n_warn, completeness, timeliness in summary:
+        scope_zh = "部门 department" if scope == "department" else "地区 region"
+        out.append(f"<tr><td>{_e(scope_zh)}</td><td>{_e(name_zh)} <span class=\"en\">{_e(name_en or '')}</span></td>"
+                   f'<td class="num">{_e(n_error)}</td><td class="num">{_e(n_warn)}</td>'
+                   f'<td class="num">{_e("" if completeness is None else completeness)}</td>'
+                   f'<td class="num">{_e("" if timeliness is None else timeliness)}</td></tr>')
+    out.append("</table>")
+    if errors:
+        out.append('<h3>错误（阻断发布） <span class="en">ERROR findings (block publishing)</span></h3>'
+                   "<table><tr><th>地区 Region</th><th>说明 Message</th><th>来源 Source</th></tr>")
+        for name_zh, code, message_zh, message_en, source_row in errors:
+            out.append(f"<tr><td>{_e(name_zh or code)}</td><td>{_e(message_zh)}<div class=\"notes\">{_e(message_en)}</div></td>"
+                       f"<td>{_e(source_row or '')}</td></tr>")
+        out.append("</table>")
+    return out
 
 
 def write_report(database: Path, run_id: str) -> Path:

@@ -115,9 +115,7 @@ def _feed_names() -> set[str]:
 
 # Known gaps, reported to the feed's owner: remove the entry when its source is declared
 # (the test fails if a listed feed gains a source, so this list cannot go stale silently).
-FEEDS_KNOWN_WITHOUT_DBT_SOURCE = {
-    "city_panel": "real 2004-2012 panel loaded for quality checks; no dbt source yet (developer 'feeds')",
-}
+FEEDS_KNOWN_WITHOUT_DBT_SOURCE: dict[str, str] = {}
 
 
 def test_every_feed_yaml_has_a_dbt_source_entry():
