@@ -1,4 +1,4 @@
-"""Data-quality checks as health information systems run them (docs/data-quality.md §7-§9).
+"""Data-quality checks as health information systems run them (docs/data-quality.md §8-§10).
 
 Two kinds of test:
 - a fixture warehouse: parent tables written by the test (raw feeds, indicator values, census

@@ -1,6 +1,6 @@
 {{ config(enabled=(target.type == 'duckdb')) }}  {#- DuckDB SQL (median over windows, unnest); not built in the PostgreSQL copy -#}
 -- 数据质量问题 / Data-quality findings, one row per finding, from every check of the
--- data-quality models (docs/data-quality.md §7):
+-- data-quality models (docs/data-quality.md §8):
 --   consistency_over_time  int_dq_time_consistency (unit errors ERROR, ±33 % band WARN)
 --   outlier                int_dq_outliers (modified z-score, WARN)
 --   related_data           int_dq_rule_violations (rules of dbt/seeds/dq_consistency_rules.csv)
