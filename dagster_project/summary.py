@@ -107,6 +107,9 @@ def print_summary(result: dg.ExecuteInProcessResult, seconds: float) -> None:
     print("=" * 72)
 
 
+MAX_PAGES_LISTED = 12
+
+
 def print_scorecards(result: dg.ExecuteInProcessResult) -> None:
     """Where this run's scorecards are (the reports/scorecards asset's metadata)."""
     for event in result.all_events:
@@ -114,7 +117,13 @@ def print_scorecards(result: dg.ExecuteInProcessResult) -> None:
                 and event.asset_key.path == ["reports", "scorecards"]):
             meta = event.event_specific_data.materialization.metadata
             print(f"\nScorecards 健康城市评价报告: {meta['directory'].value}")
-            for path in [*meta["overviews"].value, *meta["pages"].value, meta["workbook"].value]:
+            pages = meta["pages"].value
+            # The regions with a plan first (the ones administrators open), then as many others as fit.
+            planned = set(meta["plan_region_pages"].value) if "plan_region_pages" in meta else set()
+            shown = [p for p in pages if p in planned] + [p for p in pages if p not in planned]
+            for path in [*meta["overviews"].value, meta["workbook"].value, *shown[:MAX_PAGES_LISTED]]:
                 print(f"  {path}")
+            if len(pages) > MAX_PAGES_LISTED:
+                print(f"  … {len(pages) - MAX_PAGES_LISTED} more pages in that folder")
             return
     print("\nScorecards 健康城市评价报告: not written by this run (the snapshot was not published)")

@@ -46,9 +46,13 @@ def feed_job_name(feed: str) -> str:
     return f"feed_{feed}"
 
 
+LANDING_INVENTORY_JOB = "landing_inventory"
+
+
 def build_feed_jobs(configs: list[FeedConfig]) -> list[dg.UnresolvedAssetJobDefinition]:
     """One named job per feed (its raw asset and everything downstream), so a landing run is
-    listed, tagged and alerted under the feed's name, never an anonymous asset job."""
+    listed, tagged and alerted under the feed's name, never an anonymous asset job; and one for
+    the inventory of files no feed reads."""
     from dagster_project.instance import WRITER_TAGS
 
     return [dg.define_asset_job(
@@ -56,7 +60,12 @@ def build_feed_jobs(configs: list[FeedConfig]) -> list[dg.UnresolvedAssetJobDefi
         selection=dg.AssetSelection.assets(dg.AssetKey(["raw", cfg.name])).downstream(),
         tags=WRITER_TAGS,
         description=f"Load {cfg.name} and rebuild what depends on it ({cfg.title_zh}：入库并重建下游).",
-    ) for cfg in configs]
+    ) for cfg in configs] + [dg.define_asset_job(
+        name=LANDING_INVENTORY_JOB,
+        selection=dg.AssetSelection.assets(LANDING_ASSET_KEY),
+        tags=WRITER_TAGS,
+        description="List the files in landing/ that no feed reads (落地目录中未读取的文件).",
+    )]
 
 
 def build_feed_sensor(configs: list[FeedConfig], settle_seconds: float = SETTLE_SECONDS) -> dg.SensorDefinition:
@@ -120,6 +129,7 @@ def build_feed_sensor(configs: list[FeedConfig], settle_seconds: float = SETTLE_
         if {k: v[0] for k, v in unclaimed_now.items()} != {k: v[0] for k, v in unclaimed_before.items()}:
             state = hashlib.sha256(json.dumps(unclaimed_now, sort_keys=True).encode()).hexdigest()[:16]
             requests.append(dg.RunRequest(
+                job_name=LANDING_INVENTORY_JOB,
                 run_key=f"landing:{state}",
                 asset_selection=[LANDING_ASSET_KEY],
                 tags={"landing_files_not_read": ", ".join(sorted(unclaimed_now))[:200] or "none"},

@@ -30,6 +30,9 @@ def scorecards(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={
         "directory": dg.MetadataValue.path(str(out)),
         "pages": dg.MetadataValue.json([str(p) for p in result.pages]),
+        "plan_region_pages": dg.MetadataValue.json(
+            [str(p) for p in result.pages
+             if (region := result.snapshot.regions.get(p.name.split("_")[0])) is not None and region.targets]),
         "overviews": dg.MetadataValue.json([str(p) for p in result.overviews]),
         "workbook": dg.MetadataValue.path(str(result.workbook)),
         "regions": len(result.pages),

@@ -122,7 +122,10 @@ def load_snapshot(published: Path) -> Snapshot:
             level = r.get("region_level") or ""
             regions[r["region_code"]] = Region(
                 r["region_code"], r["region_name_zh"], level, r.get("prefecture_code"), r.get("province_code"),
-                r.get("province_name_zh"), is_prefecture=(r.get("prefecture_code") == r["region_code"]))
+                r.get("province_name_zh"),
+                # a municipality (直辖市, 110000) is a prefecture-level evaluation unit with its own polygon
+                is_prefecture=(r.get("prefecture_code") == r["region_code"]
+                               or (r["region_code"][:2] in ("11", "12", "31", "50") and r["region_code"].endswith("0000"))))
         value_cols = _columns(con, "marts", "fct_indicator_value")
         extra = []
         if "is_complete_year" in value_cols:

@@ -29,10 +29,19 @@ def boundaries_path() -> Path:
     return settings.reference_dir() / "boundaries" / "prefecture_boundaries.geojson"
 
 
+# The census table draws each municipality (直辖市) as its 市辖区 pseudo-prefecture (110100 北京市);
+# feeds report it under its province-level code (110000), which must find the same polygon.
+MUNICIPALITIES = ("11", "12", "31", "50")
+
+
 @functools.lru_cache(maxsize=4)
 def _load(path: str) -> dict[str, dict]:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return {f["properties"]["city_code"]: f for f in data["features"]}
+    bounds = {f["properties"]["city_code"]: f for f in data["features"]}
+    for code, f in list(bounds.items()):
+        if code[:2] in MUNICIPALITIES and code.endswith("0100"):
+            bounds.setdefault(code[:2] + "0000", f)
+    return bounds
 
 
 def load_boundaries() -> dict[str, dict]:

@@ -97,6 +97,10 @@ def page(title: str, body: str, snapshot: Snapshot, script: str = "") -> str:
 
 
 def latest_year(region: Region) -> int | None:
+    """The year a region's page shows: its latest evaluated year (an index), else its latest year with
+    values; a later year holding only an incomplete air-quality value is not a scorecard year."""
+    if region.index:
+        return max(region.index)
     years = region.years()
     return years[-1] if years else None
 
@@ -438,12 +442,13 @@ def build_scorecards(published: Path | None = None, out_dir: Path | None = None,
         years = region.years()
         if not years:
             continue
-        for year in (years if all_years else years[-1:]):
+        page_year = latest_year(region)
+        for year in (years if all_years else [page_year]):
             path = out_dir / file_name(code, year)
             path.write_text(render_region(snapshot, region, year, years if all_years else [], overview_of.get(code)),
                             encoding="utf-8")
             written.append(path)
-        latest_page[code] = file_name(code, years[-1])
+        latest_page[code] = file_name(code, page_year)
     overviews = []
     for g in group_list:
         path = out_dir / f"overview_{g.key}.html"
