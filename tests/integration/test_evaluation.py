@@ -161,18 +161,24 @@ def _write_parents(path: Path) -> None:
     con.close()
 
 
-@pytest.fixture(scope="module")
-def evaluated(tmp_path_factory, dbt_manifest):
-    root = tmp_path_factory.mktemp("evaluation")
+def _evaluate(root: Path, dbt_vars: str = "{evaluation_year: 2026}", write: bool = True) -> Path:
+    """Write the parent tables (once) and run the real evaluation models over them with dbt."""
     database = root / settings.WAREHOUSE_FILE_NAME
-    _write_parents(database)
+    if write:
+        _write_parents(database)
     env = {**os.environ, "HCW_WAREHOUSE": str(database), "DBT_TARGET_PATH": str(root / "dbt_target")}
     dbt = str(Path(sys.executable).with_name("dbt"))
     proc = subprocess.run(
         [dbt, "run", "--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROJECT_DIR),
-         "--select", *EVALUATION_MODELS, "--vars", "{evaluation_year: 2026}"],
+         "--select", *EVALUATION_MODELS, "--vars", dbt_vars],
         env=env, capture_output=True, text=True, cwd=settings.DBT_PROJECT_DIR)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    return database
+
+
+@pytest.fixture(scope="module")
+def evaluated(tmp_path_factory, dbt_manifest):
+    database = _evaluate(tmp_path_factory.mktemp("evaluation"))
     con = duckdb.connect(str(database), read_only=True)
     yield con
     con.close()
@@ -334,21 +340,15 @@ def test_directional_targets_are_judged_on_the_trend(evaluated):
 
 
 def test_a_closed_round_is_reproduced_byte_for_byte_after_a_region_is_added(tmp_path, dbt_manifest):
-    database = tmp_path / settings.WAREHOUSE_FILE_NAME
-    _write_parents(database)
-    env = {**os.environ, "HCW_WAREHOUSE": str(database), "DBT_TARGET_PATH": str(tmp_path / "dbt_target")}
-    dbt = str(Path(sys.executable).with_name("dbt"))
-    command = [dbt, "run", "--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir",
-               str(settings.DBT_PROJECT_DIR), "--select", *EVALUATION_MODELS, "--vars", "{evaluation_year: 2026}"]
     query = "select * from marts.fct_healthy_city_index where year = {} order by region_code"
 
-    def run_and_read(year: int) -> list[tuple]:
-        proc = subprocess.run(command, env=env, capture_output=True, text=True, cwd=settings.DBT_PROJECT_DIR)
-        assert proc.returncode == 0, proc.stdout[-3000:]
+    def run_and_read(year: int, write: bool = False) -> list[tuple]:
+        database = _evaluate(tmp_path, write=write)
         with duckdb.connect(str(database), read_only=True) as con:
             return con.execute(query.format(year)).fetchall()
 
-    closed_before, open_before = run_and_read(2020), run_and_read(2021)
+    database = tmp_path / settings.WAREHOUSE_FILE_NAME
+    closed_before, open_before = run_and_read(2020, write=True), run_and_read(2021)
     # A new city reports 2020 and 2021 values better than everyone's.
     with duckdb.connect(str(database)) as con:
         con.executemany("insert into marts.fct_indicator_value (region_code, year, indicator_code, value) "
@@ -372,15 +372,7 @@ def test_a_closed_round_is_reproduced_byte_for_byte_after_a_region_is_added(tmp_
 
 
 def test_base_year_benchmarks_move_a_score_only_when_its_value_moves(tmp_path, dbt_manifest):
-    database = tmp_path / settings.WAREHOUSE_FILE_NAME
-    _write_parents(database)
-    env = {**os.environ, "HCW_WAREHOUSE": str(database), "DBT_TARGET_PATH": str(tmp_path / "dbt_target")}
-    dbt = str(Path(sys.executable).with_name("dbt"))
-    proc = subprocess.run(
-        [dbt, "run", "--project-dir", str(settings.DBT_PROJECT_DIR), "--profiles-dir", str(settings.DBT_PROJECT_DIR),
-         "--select", *EVALUATION_MODELS, "--vars", "{evaluation_year: 2026, index_benchmark_year: 2020}"],
-        env=env, capture_output=True, text=True, cwd=settings.DBT_PROJECT_DIR)
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    database = _evaluate(tmp_path, "{evaluation_year: 2026, index_benchmark_year: 2020}")
     with duckdb.connect(str(database), read_only=True) as con:
         bounds = con.execute("select min_value, max_value, benchmark_year from marts.fct_indicator_weight "
                              "where year = 2021 and indicator_code = 'HC01'").fetchone()
