@@ -192,10 +192,11 @@ select
     station_code as "站点编码",
     strftime(observed_date, '%Y-%m-%d') as "日期",
     hour as "小时",
-    case when is_missing then '—' else cast(round(pm25 * f) as integer)::varchar end as "PM2.5",
+    -- within the feed suite's plausible range (raw_air_quality_hourly.json: 0 <= PM2.5 <= 1000, NO2 >= 0)
+    case when is_missing then '—' else cast(round(least(pm25 * f, 1000)) as integer)::varchar end as "PM2.5",
     case when is_missing then '—' else cast(round(pm25 * pm10_ratio * f) as integer)::varchar end as "PM10",
     case when is_missing then '—' else cast(round(so2 * f) as integer)::varchar end as "SO2",
-    case when is_missing then '—' else cast(round(no2 * f) as integer)::varchar end as "NO2",
+    case when is_missing then '—' else cast(round(greatest(no2 * f, 2)) as integer)::varchar end as "NO2",
     case when is_missing then '—' else printf('%.1f', co * f) end as "CO",
     case when is_missing then '—' else cast(round(o3) as integer)::varchar end as "O3"
 from v
