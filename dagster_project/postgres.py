@@ -1,4 +1,4 @@
-"""Build the same dbt models in PostgreSQL, for analysts who query a server (issue #7).
+"""Build the same dbt models in PostgreSQL, for analysts who query a server.
 
     python -m dagster_project.postgres        # after `make run`; or `make postgres`
 

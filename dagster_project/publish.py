@@ -1,4 +1,4 @@
-"""Write-audit-publish of the marts for analysts (issue #7).
+"""Write-audit-publish of the marts for analysts.
 
 DuckDB allows one writing process or many readers, never both (../shared/ecosystem.md §3), so
 analysts never open the working database the pipeline writes. Instead:

@@ -1,4 +1,4 @@
-"""Alerts to administrators (issue #6): email and webhooks when a check fails, a run fails or a
+"""Alerts to administrators: email and webhooks when a check fails, a run fails or a
 feed goes stale, once per incident, with a recovery notice. See docs/alerts.md."""
 
 import dagster as dg

@@ -1,4 +1,4 @@
-"""One fixture per bad-input class (issue 3), loaded with the real loader into a real DuckDB file.
+"""One fixture per bad-input class, loaded with the real loader into a real DuckDB file.
 
 Row-level problems (unparseable number, unknown region, duplicate key) go to raw._quarantine
 with file, row, column, value and reason, and the good rows of the same file are loaded.
@@ -131,7 +131,7 @@ def test_empty_file_is_rejected(feed, name, message):
 
 
 def test_rejected_file_is_retried_after_the_declaration_is_fixed(feed):
-    """Bug fixed in issue 3: a rejected SHA-256 used to stay rejected forever."""
+    """A rejected SHA-256 must not stay rejected forever: a fixed declaration loads the same file."""
     path = BAD / "unexpected_column.csv"
     con = feed["con"]
     first = feed["load"](path)
@@ -209,7 +209,7 @@ def test_duplicate_keys_in_one_file_quarantine_both_rows(feed):
         (26458, GOOD_FILE.name)]
 
 
-# ---- framework bugs fixed in issue 3 -----------------------------------------------------
+# ---- framework bugs fixed earlier ----------------------------------------------------------
 
 def test_repeated_header_is_rejected(feed, tmp_path):
     path = tmp_path / "repeated_header.csv"
