@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, example, given, settings as hsettings, strategies as st
 
 from dagster_project.feeds.config import ColumnSpec, FeedConfig
 from dagster_project.feeds.loader import Mapped, rules_expr
@@ -164,6 +164,9 @@ def test_docs_counterexamples_through_sql(con):
 
 @hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.lists(st.one_of(numbers(), odd), min_size=1, max_size=60), col=numeric_columns)
+# a % column holding only fractions (the whole file is rejected) and one holding a real percentage
+@example(values=["1"], col=ColumnSpec(name="v", source=["v"], type="number", unit="%"))
+@example(values=["1", "85"], col=ColumnSpec(name="v", source=["v"], type="number", unit="%"))
 def test_the_loader_agrees_with_the_reference(tmp_path_factory, values, col):
     """The same through the real loader: a CSV read by DuckDB, plain numbers typed in place, the
     other distinct values through the lookup, bad values quarantined with their reason."""
@@ -183,6 +186,14 @@ def test_the_loader_agrees_with_the_reference(tmp_path_factory, values, col):
     con = duckdb.connect()
     ensure_tables(con, cfg)
     [outcome] = load_files(con, cfg, [Path(path)], tmp / "archive")
+    # A % (or ‰) column whose plain values (no sign written) are all <= 1 holds fractions: the file
+    # is rejected, naming the probable unit (docs/feeds.md, "Nothing lost").
+    plain = [reference(raw, col)[0] for raw in values
+             if raw not in (None, "") and not any(sign in raw for sign in "%‰％")]
+    plain = [abs(v) for v in plain if v is not None]
+    if col.type == "number" and col.unit in ("%", "‰") and plain and 0 < max(plain) <= 1:
+        assert outcome.status == "rejected" and "all" in outcome.message and "<= 1" in outcome.message, outcome
+        return
     loaded = dict(con.execute("select k, v from raw.t").fetchall())
     problems = dict(con.execute("select row_number, reason from raw._quarantine").fetchall())
     for i, raw in enumerate(values):
