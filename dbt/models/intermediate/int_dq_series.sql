@@ -2,7 +2,9 @@
 -- 检查的数列 / The series the consistency-over-time and outlier checks look at, one row per
 -- series, region and year:
 --   indicator  each indicator's value, numerator and denominator (marts.fct_indicator_value);
---              a unit error here is an ERROR (it would be published)
+--              a unit error here is an ERROR (it would be published); the value and numerator of
+--              a change indicator (unit '% change', e.g. HC37) are left out: a change near zero
+--              or changing sign has no level to compare with its past
 --   raw        the raw columns listed in dbt/seeds/dq_checked_columns.csv, with their own
 --              unit-error severity, file and row
 -- depends_on: {{ ref('dq_checked_columns') }}
@@ -31,6 +33,9 @@ with indicator_series as (
         'ERROR' as unit_error_severity
     from {{ ref('fct_indicator_value') }}
     where {{ measure }} is not null
+    {%- if measure != 'denominator' %}
+      and unit <> '% change'
+    {%- endif %}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 )
