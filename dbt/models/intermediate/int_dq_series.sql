@@ -3,8 +3,8 @@
 -- series, region and year:
 --   indicator  each indicator's value, numerator and denominator (marts.fct_indicator_value);
 --              a unit error here is an ERROR (it would be published); the value and numerator of
---              a change indicator (unit '% change', e.g. HC37) are left out: a change near zero
---              or changing sign has no level to compare with its past
+--              a change indicator (unit '% change': HC37) are left out, as a change near zero or
+--              changing sign has no level to compare with its past
 --   raw        the raw columns listed in dbt/seeds/dq_checked_columns.csv, with their own
 --              unit-error severity, file and row
 -- depends_on: {{ ref('dq_checked_columns') }}
@@ -15,6 +15,7 @@
 -- depends_on: {{ source('raw', 'pension_beds') }}
 -- depends_on: {{ source('raw', 'city_panel') }}
 {%- set columns = dq_seed_rows('dq_checked_columns') %}
+{%- set change_indicators = ['HC37'] %}
 
 with indicator_series as (
     {%- for measure in ['value', 'numerator', 'denominator'] %}
@@ -34,7 +35,7 @@ with indicator_series as (
     from {{ ref('fct_indicator_value') }}
     where {{ measure }} is not null
     {%- if measure != 'denominator' %}
-      and unit <> '% change'
+      and indicator_code not in ('{{ change_indicators | join("', '") }}')
     {%- endif %}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
