@@ -5,11 +5,11 @@ printed outputs.
 
 Sources:
 - Preston, Heuveline & Guillot (2001), Demography: Measuring and Modeling Population Processes,
-  Box 3.1 (p. 49): abridged life table, Austria, males, 1992 (data: United Nations 1994). Inputs
+  the worked abridged life table on p. 49, Austria, males, 1992 (data: United Nations 1994). Inputs
   (deaths, population, nax) and outputs (lx, nLx) as printed, transcribed in
   ihmeuw-demographics/demCore data-raw/austria_1992_lt.R; ex = Tx / lx from the printed columns.
 - Coale-Demeny a0 and 4a1 rule: the same book, Table 3.3 (the printed a0 = 0.068 and 4a1 = 1.626 of
-  Box 3.1 come from it).
+  the p. 49 table come from it).
 - Direct standardisation: stomach cancer, Denmark, males 1988-92, Segi world standard population,
   ASR 9.03 per 100,000 (table "Computation of age-standardized incidence rates", CAPP, WHO
   Collaborating Centre, Malmö University: www.mah.se/CAPP/Methods-and-Indices/Calculation-of-Incidence-Rate-of-Cancer/).
@@ -38,7 +38,7 @@ AGE_GROUPS = ["0", "1-4"] + [f"{a}-{a + 4}" for a in range(5, 85, 5)] + ["85+"]
 AGE_START = [0, 1] + list(range(5, 90, 5))
 AGE_WIDTH = [1, 4] + [5] * 16 + [None]
 
-# Preston et al. 2001, Box 3.1: Austria, males, 1992.
+# Preston et al. 2001, p. 49: Austria, males, 1992.
 AUSTRIA_POPULATION = [47925, 189127, 234793, 238790, 254996, 326831, 355086, 324222, 269963, 261971,
                       238011, 261612, 181385, 187962, 153832, 105169, 73694, 57512, 32248]
 AUSTRIA_DEATHS = [419, 70, 36, 46, 249, 420, 403, 441, 508, 769, 1154, 1866, 2043, 3496, 4366, 4337,
@@ -81,7 +81,7 @@ def _austria_input() -> pd.DataFrame:
     })
 
 
-def test_life_table_reproduces_preston_box_3_1_austria_males_1992():
+def test_life_table_reproduces_preston_p49_austria_males_1992():
     table = run_model("int_life_table", {"int_life_table_input": _austria_input()}).sort_values("age_start")
     printed_tx = [sum(AUSTRIA_NLX[i:]) for i in range(19)]
     printed_ex = [t / lx for t, lx in zip(printed_tx, AUSTRIA_LX)]
