@@ -69,12 +69,16 @@ create table if not exists raw._quarantine (
     row_number integer, column_name varchar, source_column varchar, raw_value varchar,
     reason varchar, raw_record varchar, quarantined_at timestamp
 );
+alter table raw._quarantine add column if not exists resolved_by_load_id varchar;
+alter table raw._quarantine add column if not exists resolved_at timestamp;
 create table if not exists raw._conflicts (
     feed varchar, key_text varchar, source_file varchar, file_sha256 varchar, load_id varchar,
     other_file varchar, other_sha256 varchar, detected_at timestamp,
     settled_by_load_id varchar, settled_how varchar
 );
 """
+QUARANTINE_COLUMNS = ("load_id, feed, source_file, file_sha256, row_number, column_name, source_column, raw_value, "
+                      "reason, raw_record, quarantined_at")
 LOADS_COLUMNS = ("load_id, feed, source_file, source_path, archived_path, file_sha256, file_bytes, loaded_at, "
                  "status, rows_loaded, rows_quarantined, rows_superseded, message, values_quarantined, region_version")
 
@@ -368,10 +372,11 @@ def prepare_file(con, cfg: FeedConfig, path: Path, sha: str, load_id: str, archi
     counts: dict[str, int] = {}
     inline: dict[str, list[tuple]] = {}
     if distinct_sql:
+        # Two statements: a filter on the distinct values would be pushed below DISTINCT, to every cell.
+        con.execute(f"create or replace temp table {lookup}_a as {' union all '.join(distinct_sql)}")
         con.execute(f"""
             create or replace temp table {lookup}_d as
-            select col, raw from ({' union all '.join(distinct_sql)})
-            where not coalesce(case col {' '.join(plain_whens)} end, false)""")
+            select col, raw from {lookup}_a where not coalesce(case col {' '.join(plain_whens)} end, false)""")
         counts = dict(con.execute(f"select col, count(*) from {lookup}_d group by col").fetchall())
     if counts:
         # Missing markers (the usual exception) need no rules; the full rules (a long statement)
@@ -536,11 +541,15 @@ def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, run_loads: d
         if settle:
             key_text = " || ', ' || ".join(f"'{g}=' || cast(({p.values[g]}) as varchar)" for g in grain)
             where += f" and {key_text} in (select key_text from {settle[0]})"
+        # Row order in raw.<feed> carries no meaning (each row has its _row_number): let DuckDB
+        # write in parallel. Staging keeps the order (rowid is the record number there).
+        con.execute("set preserve_insertion_order = false")
         inserted = con.execute(
             f"insert into raw.{cfg.table} ({', '.join(chr(34) + c + chr(34) for c in cols + list(constants))}, "
             f"_load_id, _source_file, _file_sha256, _row_number, _loaded_at, _superseded_by_load_id) "
             f"select {', '.join([p.values[c] for c in cols] + list(constants.values()))}, ?, ?, ?, v._row_number, ?, null "
             f"from {p.from_sql} where {where}", [load_id, name, sha, now]).fetchone()[0]
+        con.execute("reset preserve_insertion_order")
         # Duplicate keys: first by a hash of the key (one number per row, cheap to group), then exactly.
         con.execute(f"""
             create or replace temp table _dups as
@@ -567,17 +576,10 @@ def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, run_loads: d
                 [b.row_number, b.reason, json.dumps({k: (b.values[i] if i < len(b.values) else None)
                                                      for i, k in enumerate(keys)}, ensure_ascii=False)]
                 for b in p.staged.bad_rows])
-        structs = ", ".join(
-            f"{{'column_name': {sql_literal(c)}, 'source_column': {sql_literal(src) if src else 'null::varchar'}, "
-            f"'raw_value': {raw}, 'reason': b.\"p_{i}\"}}"
-            for i, (c, src, _, _, raw) in enumerate(p.problem_cols))
-        problems_sql = (f"""
-                select b._row_number as row_number, x.column_name, x.source_column, x.raw_value, x.reason
-                from (select b._row_number, unnest(list_filter([{structs}], lambda e: e.reason is not null)) as x
-                      from {p.bad} b join {p.view} v using (_row_number)) b
-                union all""" if p.problem_cols else "")
+        problems = _problems_select(p)
+        problems_sql = f"{problems}\n                union all" if problems else ""
         con.execute(f"""
-            insert into raw._quarantine
+            insert into raw._quarantine ({QUARANTINE_COLUMNS})
             select ?, ?, ?, ?, q.row_number, q.column_name, q.source_column, q.raw_value, q.reason,
                    {_json_record(p.staged.header)}, ?
             from (
@@ -601,9 +603,12 @@ def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, run_loads: d
         ranges = con.execute(f"select {_min_max(grain)} {keep}").fetchone()
         superseded = 0
         as_grain = ", ".join(f'"v_{g}" as "{g}"' for g in grain)
-        if ranges[0] is not None:
-            # The key ranges let DuckDB skip the table's row groups the file cannot touch.
-            range_sql = " ".join(f'and t."{g}" between ? and ?' for g in grain)
+        range_sql = " ".join(f'and t."{g}" between ? and ?' for g in grain)
+        # The key ranges let DuckDB skip the table's row groups the file cannot touch; when no
+        # current row of another load is in them (a new month), nothing is to be superseded.
+        if ranges[0] is not None and con.execute(
+                f"select count(*) from (select 1 from raw.{cfg.table} t where t._superseded_by_load_id is null "
+                f"and t._load_id <> ? {range_sql} limit 1)", [load_id, *ranges]).fetchone()[0]:
             superseded = con.execute(
                 f"update raw.{cfg.table} t set _superseded_by_load_id = ? "
                 f"from (select distinct {as_grain} {keep}) i "
@@ -645,6 +650,7 @@ def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, run_loads: d
         con.execute("commit")
     except Exception:
         con.execute("rollback")
+        con.execute("reset preserve_insertion_order")
         raise
     listed = con.execute(
         "select row_number, column_name, source_column, raw_value, reason from raw._quarantine where load_id = ? "
@@ -728,17 +734,14 @@ def _record_rejection(con, cfg, path, sha, load_id, archived, now, message) -> N
 
 
 def _cleanup(con, n: int) -> None:
-    """Drop a file's temp tables and views (staged text, typed rows, lookups)."""
-    con.execute(f"drop view if exists _v{n}")
-    views = [r[0] for r in con.execute("select view_name from duckdb_views() where temporary and view_name = ?",
-                                       [f"_s{n}"]).fetchall()]
-    for v in views:
-        con.execute(f"drop view if exists {v}")
-    tables = [r[0] for r in con.execute(
-        "select table_name from duckdb_tables() where temporary and (table_name in (?, ?, ?, ?, ?) or "
-        "starts_with(table_name, ?))", [f"_b{n}", f"_s{n}", f"_s{n}_read", f"_lk{n}", f"_lk{n}_d", f"_lk{n}_"]).fetchall()]
-    for t in tables:
-        con.execute(f"drop table if exists {t}")
+    """Drop a file's temp tables and views (staged text, problem rows, lookups)."""
+    objects = con.execute(
+        "select 'view', view_name from duckdb_views() where temporary and view_name in (?, ?) union all "
+        "select 'table', table_name from duckdb_tables() where temporary and (table_name in (?, ?, ?, ?) "
+        "or starts_with(table_name, ?))",
+        [f"_v{n}", f"_s{n}", f"_b{n}", f"_s{n}", f"_s{n}_read", f"_lk{n}", f"_lk{n}_"]).fetchall()
+    if objects:
+        con.execute("; ".join(f"drop {kind} if exists {name}" for kind, name in objects))
 
 
 def load_files(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, paths: list[Path], archive_root: Path,
@@ -755,9 +758,15 @@ def load_files(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, paths: list[Path
     recheck: dict[int, tuple[Path, str]] = {}
     ensure_tables(con, cfg)
     with tempfile.TemporaryDirectory(prefix="hcw_feed_") as tmp, \
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="hcw_archive") as pool:
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="hcw_archive") as pool, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="hcw_hash") as hasher:
+        # Files loaded before with other region lookups (an alias edited): resolved again first.
+        reresolved = reresolve_regions(con, cfg, regions, archive_root, base_now, Path(tmp)) if regions else []
+        # One pass over each file's bytes (SHA-256, size, newlines), the next file's while this one loads.
+        pending = hasher.submit(file_facts, paths[0]) if paths else None
         for n, path in enumerate(paths):
-            facts = file_facts(path)  # one pass: SHA-256, size, newlines
+            facts = pending.result()
+            pending = hasher.submit(file_facts, paths[n + 1]) if n + 1 < len(paths) else None
             sha = facts.sha256
             done = con.execute(
                 "select status from raw._loads where feed=? and file_sha256=? and status in ('loaded', 'conflict') "
@@ -797,7 +806,14 @@ def load_files(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, paths: list[Path
                 outcomes[n] = still
             elif _open_conflicts(con, cfg, sha):
                 outcomes[n] = _settle_withdrawn(con, cfg, path, archive_root, regions, base_now, n, Path(tmp))
-    return [outcomes[n] for n in range(len(paths))]
+    result = [outcomes[n] for n in range(len(paths))]
+    for r in reresolved:  # in place of the file's "duplicate" outcome, or after the run's files
+        at = next((i for i, o in enumerate(result) if o.sha256 == r.sha256 and o.status == "duplicate"), None)
+        if at is None:
+            result.append(r)
+        else:
+            result[at] = r
+    return result
 
 
 def _run_conflicts(con, cfg: FeedConfig, mine: str, run_loads: dict[str, FileOutcome]) -> str | None:
@@ -813,6 +829,9 @@ def _run_conflicts(con, cfg: FeedConfig, mine: str, run_loads: dict[str, FileOut
     if ranges[0] is None:
         return None
     range_sql = " ".join(f'and r."{g}" between ? and ?' for g in grain)
+    if not con.execute(f"select count(*) from (select 1 from raw.{cfg.table} r where r._superseded_by_load_id is null "
+                       f"and list_contains(?, r._load_id) {range_sql} limit 1)", [ids, *ranges]).fetchone()[0]:
+        return None
     con.execute(f"""
         create or replace temp table _conf_rows as
         select {', '.join(f'r."{g}" as "v_{g}"' for g in grain)}, r._load_id, r._source_file, r._file_sha256
@@ -847,7 +866,7 @@ def _unload_earlier(con, cfg: FeedConfig, conflicts: str, name: str, sha: str, l
     cols = [c.name for c in cfg.columns]
     record = "json_object(" + ", ".join(f"'{c}', r.\"{c}\"" for c in cols) + ")::varchar"
     con.execute(f"""
-        insert into raw._quarantine
+        insert into raw._quarantine ({QUARANTINE_COLUMNS})
         select r._load_id, ?, r._source_file, r._file_sha256, r._row_number, '{','.join(grain)}', null, c.key_text,
                'key (' || c.key_text || ') is also in ' || ? || ' of the same run: neither value becomes current '
                || 'until one file is withdrawn or a later file revises the key', {record}, ?
@@ -912,6 +931,183 @@ def _settle_withdrawn(con, cfg: FeedConfig, path: Path, archive_root: Path, regi
     outcome = write_file(con, cfg, p, when, settle=("_settle", others))
     _cleanup(con, 1000 + n)
     return outcome
+
+
+# ---- region names resolved again after an alias (or code list) edit -----------------------
+
+def _problems_select(p: Prepared) -> str | None:
+    """The problem rows of a prepared file (_b<n> joined to its text): row_number, column_name,
+    source_column, raw_value, reason; None when the file has no column that can have a problem."""
+    if not p.problem_cols:
+        return None
+    structs = ", ".join(
+        f"{{'column_name': {sql_literal(c)}, 'source_column': {sql_literal(src) if src else 'null::varchar'}, "
+        f"'raw_value': {raw}, 'reason': b.\"p_{i}\"}}"
+        for i, (c, src, _, _, raw) in enumerate(p.problem_cols))
+    return f"""
+        select b._row_number as row_number, x.column_name, x.source_column, x.raw_value, x.reason
+        from (select b._row_number, unnest(list_filter([{structs}], lambda e: e.reason is not null)) as x
+              from {p.bad} b join {p.view} v using (_row_number)) b"""
+
+
+def reresolve_regions(con, cfg: FeedConfig, regions: RegionIndex, archive_root: Path, now: dt.datetime,
+                      tmp: Path) -> list[FileOutcome]:
+    """Files loaded with other region lookups (an alias added, changed or removed in
+    region_aliases.csv, or new code lists) are resolved again from their archive copy:
+
+    - a row quarantined because its region did not resolve, and which resolves now, is loaded;
+      its quarantine rows stay, marked resolved_by_load_id / resolved_at (nothing is deleted);
+    - a loaded row whose region now resolves to another code is superseded by the row with the new code;
+    - a loaded row whose region no longer resolves is superseded and quarantined with the reason.
+
+    The new rows belong to a load with status `reresolved` (same file, same SHA-256). A key that a
+    later file carries stays that file's (the re-resolved row is recorded as superseded by it)."""
+    region_cols = [c.name for c in cfg.columns if c.type == "region"]
+    if not region_cols:
+        return []
+    stale = con.execute(
+        "select file_sha256, any_value(source_file), any_value(archived_path), min(loaded_at) from raw._loads "
+        "where feed = ? and status = 'loaded' and region_version is distinct from ? "
+        "group by file_sha256 order by min(loaded_at)", [cfg.name, regions.version]).fetchall()
+    outcomes = []
+    for i, (sha, name, archived, file_time) in enumerate(stale):
+        n = 2000 + i
+        when = now + dt.timedelta(microseconds=n)
+        load_id = f"{cfg.name}-{when:%Y%m%dT%H%M%S%f}-{sha[:8]}"
+        source = Path(archived or "")
+        if not archived or not source.exists() or file_facts(source).sha256 != sha:
+            outcomes.append(FileOutcome(name, "rejected", sha, message=(
+                f"{name}: its archive copy {archived} is missing or changed: its region names cannot be "
+                "resolved again after the alias edit")))
+            continue
+        # the archive copy under the file's own name (messages and lineage name the file)
+        link = tmp / f"rr{n}" / name
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.unlink(missing_ok=True)
+        link.symlink_to(source.resolve())
+        try:
+            p = prepare_file(con, cfg, link, sha, load_id, source, n, regions, tmp)
+            outcome = _write_reresolved(con, cfg, p, sha, file_time, region_cols, regions.version, when)
+        finally:
+            _cleanup(con, n)
+        if outcome:
+            outcomes.append(outcome)
+    return outcomes
+
+
+def _write_reresolved(con, cfg: FeedConfig, p: Prepared, sha: str, file_time, region_cols: list[str],
+                      version: str, now: dt.datetime) -> FileOutcome | None:
+    name, load_id, t = p.path.name, p.load_id, cfg.table
+    regions_in = ", ".join(sql_literal(c) for c in region_cols)
+    differs = " or ".join(f'n."v_{c}" is distinct from c."{c}"' for c in region_cols if c in p.values) or "false"
+    con.execute(f"""
+        create or replace temp table _rr as
+        select v._row_number, {', '.join(f'{p.values[c]} as "v_{c}"' for c in region_cols if c in p.values)},
+               ({p.row_bad_sql}) as _row_bad
+        from {p.from_sql}""")
+    # rows quarantined for their region only (not for a duplicate key, a conflict or their shape)
+    con.execute(f"""
+        create or replace temp table _rr_rows as
+        with q as (
+            select row_number from raw._quarantine where feed = ? and file_sha256 = ? and resolved_by_load_id is null
+            group by row_number
+            having bool_or(column_name in ({regions_in})) and not bool_or(column_name = '*' or column_name like '%,%')
+        ),
+        cur as (select * from raw.{t} where _file_sha256 = ? and _superseded_by_load_id is null)
+        select n._row_number, 'loaded' as change from _rr n
+        where not n._row_bad and n._row_number in (select row_number from q)
+          and n._row_number not in (select _row_number from cur)
+        union all
+        select n._row_number, case when n._row_bad then 'unresolved' else 'recoded' end
+        from _rr n join cur c using (_row_number) where n._row_bad or {differs}""", [cfg.name, sha, sha])
+    changes = dict(con.execute("select change, count(*) from _rr_rows group by change").fetchall())
+    if not changes:
+        con.execute("update raw._loads set region_version = ? where feed = ? and file_sha256 = ? and status = 'loaded'",
+                    [version, cfg.name, sha])
+        return None
+    cols = [c.name for c in cfg.columns if c.name in p.mapping]
+    constants = constant_sql(cfg)
+    grain = cfg.grain
+    match = " and ".join(f'o."{g}" = n."{g}"' for g in grain)
+    con.execute("begin transaction")
+    try:
+        inserted = con.execute(
+            f"insert into raw.{t} ({', '.join(chr(34) + c + chr(34) for c in cols + list(constants))}, "
+            f"_load_id, _source_file, _file_sha256, _row_number, _loaded_at, _superseded_by_load_id) "
+            f"select {', '.join([p.values[c] for c in cols] + list(constants.values()))}, ?, ?, ?, v._row_number, ?, null "
+            f"from {p.from_sql} where v._row_number in (select _row_number from _rr_rows where change <> 'unresolved')",
+            [load_id, name, sha, now]).fetchone()[0]
+        # the rows they replace: this file's own, then other files' current rows with the same key
+        superseded = con.execute(
+            f"update raw.{t} set _superseded_by_load_id = ? where _file_sha256 = ? and _superseded_by_load_id is null "
+            f"and _load_id <> ? and _row_number in (select _row_number from _rr_rows where change <> 'loaded')",
+            [load_id, sha, load_id]).fetchone()[0]
+        con.execute(f"""
+            create or replace temp table _rr_pairs as
+            select n._row_number as n_row, o._load_id as o_load, o._row_number as o_row, o._file_sha256 = ? as same_file,
+                   coalesce(f.t > ?, false) as o_later
+            from raw.{t} n join raw.{t} o on {match}
+            left join (select file_sha256, min(loaded_at) as t from raw._loads where feed = ?
+                       and status in ('loaded', 'conflict') group by file_sha256) f on f.file_sha256 = o._file_sha256
+            where n._load_id = ? and o._load_id <> ? and o._superseded_by_load_id is null""",
+                    [sha, file_time, cfg.name, load_id, load_id])
+        superseded += con.execute(
+            f"update raw.{t} o set _superseded_by_load_id = ? from _rr_pairs p "
+            "where o._load_id = p.o_load and o._row_number = p.o_row and not p.same_file and not p.o_later",
+            [load_id]).fetchone()[0]
+        # a later file's value stays current: the re-resolved row is history at once
+        con.execute(f"update raw.{t} n set _superseded_by_load_id = p.o_load from (select n_row, min(o_load) as o_load "
+                    "from _rr_pairs where o_later and not same_file group by n_row) p "
+                    "where n._load_id = ? and n._row_number = p.n_row", [load_id])
+        # the same key on another row of the same file: a duplicate key, not loaded
+        key_text = " || ', ' || ".join(f"'{g}=' || cast(n.\"{g}\" as varchar)" for g in grain)
+        dup = con.execute(f"""
+            insert into raw._quarantine ({QUARANTINE_COLUMNS})
+            select ?, ?, ?, ?, n._row_number, '{','.join(grain)}', null, {key_text},
+                   'duplicate key (' || {key_text} || ') also on row(s) [' || p.rows || ']',
+                   {_json_record(p.staged.header)}, ?
+            from raw.{t} n join (select n_row, string_agg(o_row::varchar, ', ' order by o_row) as rows from _rr_pairs
+                                 where same_file group by n_row) p on p.n_row = n._row_number
+            join {p.staged.relation} s on s._row_number = n._row_number
+            where n._load_id = ?""", [load_id, cfg.name, name, sha, now, load_id]).fetchone()[0]
+        if dup:
+            con.execute(f"delete from raw.{t} where _load_id = ? and _row_number in "
+                        "(select n_row from _rr_pairs where same_file)", [load_id])
+        problems = _problems_select(p)
+        if problems and changes.get("unresolved"):
+            con.execute(f"""
+                insert into raw._quarantine ({QUARANTINE_COLUMNS})
+                select ?, ?, ?, ?, q.row_number, q.column_name, q.source_column, q.raw_value, q.reason,
+                       {_json_record(p.staged.header)}, ?
+                from ({problems}) q join {p.staged.relation} s on s._row_number = q.row_number
+                where q.row_number in (select _row_number from _rr_rows where change = 'unresolved')
+                  and not exists (select 1 from raw._quarantine o where o.feed = ? and o.file_sha256 = ?
+                                  and o.row_number = q.row_number and o.column_name = q.column_name
+                                  and o.reason = q.reason and o.resolved_by_load_id is null)""",
+                        [load_id, cfg.name, name, sha, now, cfg.name, sha])
+        con.execute(f"""
+            update raw._quarantine set resolved_by_load_id = ?, resolved_at = ?
+            where feed = ? and file_sha256 = ? and resolved_by_load_id is null and load_id <> ?
+              and column_name in ({regions_in})
+              and row_number in (select _row_number from raw.{t} where _load_id = ?)""",
+                    [load_id, now, cfg.name, sha, load_id, load_id])
+        loaded = inserted - dup
+        message = (f"{name}: region names resolved again with the current region_aliases.csv and code lists: "
+                   f"{changes.get('loaded', 0)} quarantined row(s) now load, {changes.get('recoded', 0)} row(s) "
+                   f"re-coded, {changes.get('unresolved', 0)} row(s) no longer resolve (quarantined)"
+                   + (f", {dup} row(s) now share a key with another row of the file (quarantined)" if dup else ""))
+        rows_q = changes.get("unresolved", 0) + dup
+        con.execute(f"insert into raw._loads ({LOADS_COLUMNS}) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [load_id, cfg.name, name, str(p.archived), str(p.archived), sha, p.path.stat().st_size, now,
+                     "reresolved", loaded, rows_q, superseded, message, 0, version])
+        con.execute("update raw._loads set region_version = ? where feed = ? and file_sha256 = ? and status = 'loaded'",
+                    [version, cfg.name, sha])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return FileOutcome(name, "reresolved", sha, rows_loaded=loaded, rows_quarantined=rows_q,
+                       rows_superseded=superseded, message=message)
 
 
 def load_file(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, path: Path, archive_root: Path,
