@@ -829,8 +829,11 @@ def _run_conflicts(con, cfg: FeedConfig, mine: str, run_loads: dict[str, FileOut
     if ranges[0] is None:
         return None
     range_sql = " ".join(f'and r."{g}" between ? and ?' for g in grain)
-    if not con.execute(f"select count(*) from (select 1 from raw.{cfg.table} r where r._superseded_by_load_id is null "
-                       f"and list_contains(?, r._load_id) {range_sql} limit 1)", [ids, *ranges]).fetchone()[0]:
+    earlier = con.execute("select count(*) from raw._conflicts where feed = ? and list_contains(?, load_id)",
+                          [cfg.name, ids]).fetchone()[0]
+    if not earlier and not con.execute(
+            f"select count(*) from (select 1 from raw.{cfg.table} r where r._superseded_by_load_id is null "
+            f"and list_contains(?, r._load_id) {range_sql} limit 1)", [ids, *ranges]).fetchone()[0]:
         return None
     con.execute(f"""
         create or replace temp table _conf_rows as
@@ -838,8 +841,6 @@ def _run_conflicts(con, cfg: FeedConfig, mine: str, run_loads: dict[str, FileOut
         from raw.{cfg.table} r join (select distinct {g_cols} from {mine}) i
           on {' and '.join(f'r."{g}" = i."v_{g}"' for g in grain)}
         where r._superseded_by_load_id is null and list_contains(?, r._load_id) {range_sql}""", [ids, *ranges])
-    earlier = con.execute("select count(*) from raw._conflicts where feed = ? and list_contains(?, load_id)",
-                          [cfg.name, ids]).fetchone()[0]
     earlier_sql = (f"union all select {g_cols}, c.source_file, c.file_sha256 from {mine} t join raw._conflicts c "
                    f"on c.key_text = {_key_text_sql(cfg, 'v_')} and c.feed = {sql_literal(cfg.name)} "
                    "and list_contains(?, c.load_id)") if earlier else ""

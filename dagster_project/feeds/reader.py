@@ -19,6 +19,8 @@ from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from dagster_project.feeds.config import FeedConfig
 
 
@@ -327,13 +329,21 @@ def _first_record(path: Path, encoding: str) -> list[str] | None:
 
 
 def _read_csv_text(con, source: str, relation: str, columns_sql: str) -> list[tuple]:
-    """DuckDB's reader, every column as text; returns the rejected lines (line, error type, text, message)."""
+    """DuckDB's reader, every column as text; returns the rejected lines (line, error type, text, message).
+
+    A clean file (the usual case) is read once without keeping rejects (faster); a file with a
+    line the reader cannot take is read again, keeping every such line."""
+    read = (f"create or replace temp table {relation}_read as select * from read_csv('{source}', auto_detect=false, "
+            f"header=true, columns={columns_sql}, delim=',', quote='\"', escape='\"', encoding='utf-8', "
+            "max_line_size=10000000 @rejects)")
+    try:
+        con.execute(read.replace("@rejects", ""))
+        return []
+    except duckdb.Error:
+        pass
     con.execute(f"drop table if exists {relation}_rej; drop table if exists {relation}_scan")
-    con.execute(f"""
-        create or replace temp table {relation}_read as
-        select * from read_csv('{source}', auto_detect=false, header=true, columns={columns_sql},
-            delim=',', quote='"', escape='"', encoding='utf-8', store_rejects=true,
-            rejects_table='{relation}_rej', rejects_scan='{relation}_scan', max_line_size=10000000)""")
+    con.execute(read.replace("@rejects", f", store_rejects=true, rejects_table='{relation}_rej', "
+                                         f"rejects_scan='{relation}_scan'"))
     return con.execute(
         f"select line, min(error_type::varchar), min(csv_line), min(error_message) from {relation}_rej "
         "group by line order by line").fetchall()
