@@ -240,8 +240,8 @@ def _rules_sql(m: Mapped, cfg: FeedConfig, r: str, f: str | None = None) -> tupl
     elif col.type == "year":
         fast_ok, fast = f"regexp_matches({r}, '^(19[5-9][0-9]|20[0-9][0-9]|2100)$')", f"cast({r} as integer)"
         slow, problem = year_sql(f)
-    elif col.type == "date":  # 2020-01-05 as DuckDB reads it (R9 gives the same date)
-        fast_ok = (f"(regexp_matches({r}, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$') and not starts_with({r}, '0000') "
+    elif col.type == "date":  # 2020-01-05 or 2020-1-5 as DuckDB reads it (R9 gives the same date)
+        fast_ok = (f"(regexp_matches({r}, '^[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}$') and not starts_with({r}, '0000') "
                    f"and try_cast({r} as DATE) is not null)")
         fast = f"cast({r} as DATE)"
         slow, problem = date_sql(f)
@@ -290,6 +290,7 @@ class Prepared:
     problem_cols: list[tuple[str, str | None, str, bool, str]]
     bad: str = ""                  # _b<n>: _row_number, p_<i> per problem_cols entry, _row_bad
     region_version: str | None = None  # RegionIndex.version the region columns were resolved with
+    n_bad: int = 0                 # rows in `bad`
 
     @property
     def row_bad_sql(self) -> str:
@@ -486,6 +487,7 @@ def prepare_file(con, cfg: FeedConfig, path: Path, sha: str, load_id: str, archi
         select *, ({row_bad}) as _row_bad from (
             select v._row_number, {', '.join(pcols + [f'({blank}) as _blank'])} from {p.from_sql})
         where ({any_bad}) and not _blank""")
+    p.n_bad = con.execute(f"select count(*) from {p.bad}").fetchone()[0]
     return p
 
 
@@ -569,6 +571,8 @@ def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, run_loads: d
                        'key (' || c.key_text || ') is also in ' || c.other_files || ' of the same run: neither value '
                        || 'becomes current until one file is withdrawn or a later file revises the key'
                 from {mine} o join {conflicts} c on {g_match('o', 'c')}"""
+        n_dups = con.execute("select count(*) from _dups").fetchone()[0]
+        quarantined = bool(p.n_bad or n_dups or conflicts or p.staged.bad_rows) and not settle
         con.execute("create or replace temp table _bad_rows (row_number integer, reason varchar, raw_record varchar)")
         if p.staged.bad_rows:
             keys = [h or f"column_{i + 1}" for i, h in enumerate(p.staged.header)]
@@ -576,23 +580,24 @@ def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, run_loads: d
                 [b.row_number, b.reason, json.dumps({k: (b.values[i] if i < len(b.values) else None)
                                                      for i, k in enumerate(keys)}, ensure_ascii=False)]
                 for b in p.staged.bad_rows])
-        problems = _problems_select(p)
+        problems = _problems_select(p) if p.n_bad else None
         problems_sql = f"{problems}\n                union all" if problems else ""
-        con.execute(f"""
-            insert into raw._quarantine ({QUARANTINE_COLUMNS})
-            select ?, ?, ?, ?, q.row_number, q.column_name, q.source_column, q.raw_value, q.reason,
-                   {_json_record(p.staged.header)}, ?
-            from (
-                {problems_sql}
-                select d.row_number, '{','.join(grain)}', null, d._key_text,
-                       'duplicate key (' || d._key_text || ') also on row(s) [' ||
-                       array_to_string(list_filter(d.rows, lambda x: x <> d.row_number), ', ') || ']'
-                from (select unnest(rows) as row_number, rows, _key_text from _dups) d
-                {conflict_sql}
-            ) q join {p.staged.relation} s on s._row_number = q.row_number
-            union all
-            select ?, ?, ?, ?, row_number, '*', null, null, reason, raw_record, ? from _bad_rows
-        """ + (" limit 0" if settle else ""), [load_id, cfg.name, name, sha, now, load_id, cfg.name, name, sha, now])
+        if quarantined:
+            con.execute(f"""
+                insert into raw._quarantine ({QUARANTINE_COLUMNS})
+                select ?, ?, ?, ?, q.row_number, q.column_name, q.source_column, q.raw_value, q.reason,
+                       {_json_record(p.staged.header)}, ?
+                from (
+                    {problems_sql}
+                    select d.row_number, '{','.join(grain)}' as column_name, null as source_column,
+                           d._key_text as raw_value, 'duplicate key (' || d._key_text || ') also on row(s) [' ||
+                           array_to_string(list_filter(d.rows, lambda x: x <> d.row_number), ', ') || ']' as reason
+                    from (select unnest(rows) as row_number, rows, _key_text from _dups) d
+                    {conflict_sql}
+                ) q join {p.staged.relation} s on s._row_number = q.row_number
+                union all
+                select ?, ?, ?, ?, row_number, '*', null, null, reason, raw_record, ? from _bad_rows
+            """, [load_id, cfg.name, name, sha, now, load_id, cfg.name, name, sha, now])
         excluded = con.execute("select count(*) from _excl").fetchone()[0]
         if excluded:
             con.execute(f"delete from raw.{cfg.table} where _load_id = ? and _row_number in (select _row_number from _excl)",
@@ -614,12 +619,14 @@ def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, run_loads: d
                 f"from (select distinct {as_grain} {keep}) i "
                 f"where t._superseded_by_load_id is null and t._load_id <> ? {range_sql} and "
                 + " and ".join(f't."{g}" = i."{g}"' for g in grain), [load_id, load_id, *ranges]).fetchone()[0]
-        rows_q, values_q = con.execute(
-            f"select count(distinct q.row_number) filter (where k._row_number is null), "
-            f"count(*) filter (where k._row_number is not null) from raw._quarantine q "
-            f"left join (select _row_number {keep} where _row_number in "
-            f"(select row_number from raw._quarantine where load_id = ?)) k "
-            f"on k._row_number = q.row_number where q.load_id = ?", [load_id, load_id]).fetchone()
+        rows_q, values_q = 0, 0
+        if quarantined:
+            rows_q, values_q = con.execute(
+                f"select count(distinct q.row_number) filter (where k._row_number is null), "
+                f"count(*) filter (where k._row_number is not null) from raw._quarantine q "
+                f"left join (select _row_number {keep} where _row_number in "
+                f"(select row_number from raw._quarantine where load_id = ?)) k "
+                f"on k._row_number = q.row_number where q.load_id = ?", [load_id, load_id]).fetchone()
         n_conflicts, status, message = 0, "loaded", None
         if conflicts:
             con.execute(f"""
