@@ -515,10 +515,13 @@ def _key_text_sql(cfg: FeedConfig, prefix: str = "") -> str:
     return " || ', ' || ".join(f"'{g}=' || cast(\"{prefix}{g}\" as varchar)" for g in cfg.grain)
 
 
-def _mine(cfg: FeedConfig, load_id: str) -> str:
-    """This load's rows in raw.<feed>, with the grain as v_<column>."""
+def _mine(cfg: FeedConfig, load_id: str, loaded_at: dt.datetime) -> str:
+    """This load's rows in raw.<feed>, with the grain as v_<column>. The load time (unique per load)
+    lets DuckDB skip every other load's row groups by their min/max; a load id cannot (string
+    statistics keep only a prefix, the same for every load of a feed)."""
     return (f"(select {', '.join(f'{chr(34)}{g}{chr(34)} as {chr(34)}v_{g}{chr(34)}' for g in cfg.grain)}, _row_number "
-            f"from raw.{cfg.table} where _load_id = {sql_literal(load_id)})")
+            f"from raw.{cfg.table} where _loaded_at = {sql_literal(loaded_at.isoformat(sep=' '))}::timestamp "
+            f"and _load_id = {sql_literal(load_id)})")
 
 
 def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, run_loads: dict[str, FileOutcome] | None = None,
@@ -532,7 +535,7 @@ def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, run_loads: d
     before with a conflict, now that the other file is gone (its problems are already recorded)."""
     name, sha, load_id = p.path.name, p.sha, p.load_id
     grain = cfg.grain
-    mine = _mine(cfg, load_id)
+    mine = _mine(cfg, load_id, now)
     g_cols = ", ".join(f'"v_{g}"' for g in grain)
     g_match = lambda a, b: " and ".join(f'{a}."v_{g}" = {b}."v_{g}"' for g in grain)  # noqa: E731
     cols = [c.name for c in cfg.columns if c.name in p.mapping]
@@ -600,8 +603,8 @@ def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, run_loads: d
             """, [load_id, cfg.name, name, sha, now, load_id, cfg.name, name, sha, now])
         excluded = con.execute("select count(*) from _excl").fetchone()[0]
         if excluded:
-            con.execute(f"delete from raw.{cfg.table} where _load_id = ? and _row_number in (select _row_number from _excl)",
-                        [load_id])
+            con.execute(f"delete from raw.{cfg.table} where _loaded_at = ? and _load_id = ? "
+                        "and _row_number in (select _row_number from _excl)", [now, load_id])
         rows_loaded = inserted - (con.execute(f"select count(distinct _row_number) from _excl").fetchone()[0]
                                   if excluded else 0)
         keep = f"from {mine}"
