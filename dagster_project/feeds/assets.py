@@ -21,7 +21,7 @@ from dagster_project.feeds.loader import FileOutcome, ensure_tables, feed_files,
 
 MAX_PROBLEMS_IN_METADATA = 50
 # Outcomes that pass the feed's files check; any other fails it (ERROR), with the note below.
-ACCEPTED_STATUSES = ("loaded", "duplicate")
+ACCEPTED_STATUSES = ("loaded", "duplicate", "reresolved")
 FAILED_STATUSES = {
     "rejected": "文件被拒收，未加载 / file rejected, nothing loaded from it",
     "conflict": "与同一运行中的另一文件冲突，两者的值均未生效 / conflicts with another file of this run; "

@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -34,10 +35,11 @@ import duckdb
 
 from dagster_project import settings
 from dagster_project.feeds.config import ColumnSpec, FeedConfig
+from dagster_project.feeds.normalize import MISSING_MARKERS, fold
 from dagster_project.feeds.normalize_sql import (
-    WHITESPACE, date_check_sql, date_sql, datetime_sql, missing_sql, number_sql, year_sql,
+    WHITESPACE, date_sql, datetime_sql, in_list, missing_sql, number_sql, year_sql,
 )
-from dagster_project.feeds.reader import FileRejected, StagedFile, column_names, stage_file
+from dagster_project.feeds.reader import FileFacts, FileRejected, StagedFile, file_facts, stage_file
 from dagster_project.feeds.regions import RegionIndex, load_region_index, resolve_regions
 from dagster_project.feeds.sql_text import fold_sql, sql_literal
 
@@ -61,19 +63,24 @@ create table if not exists raw._loads (
     message varchar
 );
 alter table raw._loads add column if not exists values_quarantined integer;
+alter table raw._loads add column if not exists region_version varchar;
 create table if not exists raw._quarantine (
     load_id varchar, feed varchar, source_file varchar, file_sha256 varchar,
     row_number integer, column_name varchar, source_column varchar, raw_value varchar,
     reason varchar, raw_record varchar, quarantined_at timestamp
 );
+alter table raw._quarantine add column if not exists resolved_by_load_id varchar;
+alter table raw._quarantine add column if not exists resolved_at timestamp;
 create table if not exists raw._conflicts (
     feed varchar, key_text varchar, source_file varchar, file_sha256 varchar, load_id varchar,
     other_file varchar, other_sha256 varchar, detected_at timestamp,
     settled_by_load_id varchar, settled_how varchar
 );
 """
+QUARANTINE_COLUMNS = ("load_id, feed, source_file, file_sha256, row_number, column_name, source_column, raw_value, "
+                      "reason, raw_record, quarantined_at")
 LOADS_COLUMNS = ("load_id, feed, source_file, source_path, archived_path, file_sha256, file_bytes, loaded_at, "
-                 "status, rows_loaded, rows_quarantined, rows_superseded, message, values_quarantined")
+                 "status, rows_loaded, rows_quarantined, rows_superseded, message, values_quarantined, region_version")
 
 
 @dataclass
@@ -233,8 +240,10 @@ def _rules_sql(m: Mapped, cfg: FeedConfig, r: str, f: str | None = None) -> tupl
     elif col.type == "year":
         fast_ok, fast = f"regexp_matches({r}, '^(19[5-9][0-9]|20[0-9][0-9]|2100)$')", f"cast({r} as integer)"
         slow, problem = year_sql(f)
-    elif col.type == "date":
-        fast_ok, fast = "false", "null"
+    elif col.type == "date":  # 2020-01-05 or 2020-1-5 as DuckDB reads it (R9 gives the same date)
+        fast_ok = (f"(regexp_matches({r}, '^[0-9]{{4}}-[0-9]{{1,2}}-[0-9]{{1,2}}$') and not starts_with({r}, '0000') "
+                   f"and try_cast({r} as DATE) is not null)")
+        fast = f"cast({r} as DATE)"
         slow, problem = date_sql(f)
     else:  # datetime
         fast_ok, fast = "false", "null"
@@ -265,17 +274,31 @@ def _missing_fast(r: str, cfg: FeedConfig) -> str:
 
 @dataclass
 class Prepared:
-    """A file read and typed, not yet written: temp tables _t<n> (typed), view _v<n> (raw text)."""
+    """A file read and typed in SQL, not yet written. Nothing typed is materialised: the values are
+    expressions over the view _v<n> (the staged text) and small lookups, evaluated once by the INSERT
+    into raw.<feed>; only the rows with a problem are kept, in the temp table _b<n>."""
     path: Path
     sha: str
     load_id: str
     archived: Path
     staged: StagedFile
     mapping: dict[str, Mapped]
-    typed: str
     view: str
-    # (column_name, source_column, problem column of the typed table, row-level?, raw value SQL)
+    joins: dict[str, str]          # canonical column -> its lookup join (or "")
+    values: dict[str, str]         # canonical column -> value SQL over `view v` + joins
+    # (column_name, source_column, problem SQL, row-level?, raw value SQL); the problem is NULL when fine
     problem_cols: list[tuple[str, str | None, str, bool, str]]
+    bad: str = ""                  # _b<n>: _row_number, p_<i> per problem_cols entry, _row_bad
+    region_version: str | None = None  # RegionIndex.version the region columns were resolved with
+    n_bad: int = 0                 # rows in `bad`
+
+    @property
+    def row_bad_sql(self) -> str:
+        return " or ".join(f"({p}) is not null" for _, _, p, row_level, _ in self.problem_cols if row_level) or "false"
+
+    @property
+    def from_sql(self) -> str:
+        return f"{self.view} v " + " ".join(j for j in self.joins.values() if j)
 
 
 def _json_record(header: list[str]) -> str:
@@ -283,130 +306,157 @@ def _json_record(header: list[str]) -> str:
     return "json_object(" + ", ".join(f"{sql_literal(k)}, s.c{i + 1}" for i, k in enumerate(keys)) + ")::varchar"
 
 
+# Exceptions (distinct values a plain cast does not take) written into the statement as a CASE up
+# to this many per column; more are joined from the lookup table.
+INLINE_EXCEPTIONS = 16
+_NOT_PLAIN_TEXT = "[\\s\\pZ\\x{FEFF}\\x{FF01}-\\x{FF5E}\\x{3000}]"
+
+
+def _plain_sql(m: Mapped, cfg: FeedConfig, gb: bool) -> tuple[str, str]:
+    """(plain, fast): `plain` over a distinct raw value `raw` says the per-cell `fast` expression
+    (over `raw` too) gives exactly the value the rules give, with no problem."""
+    if m.col.type == "string":
+        markers = set(MISSING_MARKERS) | set(cfg.missing_values)
+        plain = (f"not regexp_matches(raw, '{_NOT_PLAIN_TEXT}') and raw not in "
+                 f"{in_list(markers | {fold(x) for x in markers})}")
+        if gb:
+            plain += f" and not regexp_matches(raw, {sql_literal(_mojibake_pattern())})"
+        return plain, "raw"
+    fast_ok, fast, _, _ = _rules_sql(m, cfg, "raw", "f")
+    return fast_ok, fast
+
 
 def prepare_file(con, cfg: FeedConfig, path: Path, sha: str, load_id: str, archived: Path, n: int,
-                 regions: RegionIndex, tmp_dir: Path) -> Prepared:
-    """Read the file into DuckDB and type every column in SQL (raises FileRejected for file-level problems)."""
-    staged = stage_file(con, path, cfg, f"_s{n}", tmp_dir)
+                 regions: RegionIndex, tmp_dir: Path, facts: FileFacts | None = None) -> Prepared:
+    """Read the file into DuckDB and type every column in SQL (raises FileRejected for file-level problems).
+
+    Typing is set-based over distinct values: a value a plain cast takes (most cells of a large
+    file) is cast in place; every other distinct value goes once through the rules (R1-R9) into a
+    lookup, written into the statement when there are few, joined when there are many."""
+    staged = stage_file(con, path, cfg, f"_s{n}", tmp_dir, facts=facts)
     mapping = map_columns(staged.header, cfg, path.name)
     src = staged.relation
     view = f"_v{n}"
     raw_cols = ", ".join(f'{m.raw_sql} as "r_{name}"' for name, m in mapping.items())
     con.execute(f"create or replace temp view {view} as select s.*, {raw_cols} from {src} s")
 
-    joins, selects, problem_cols = [], [], []
     year_col = next((name for name, m in mapping.items() if m.col.type == "year"), None)
     key_cols = {c.name for c in cfg.columns if c.required or c.name in cfg.grain}
     gb = staged.encoding in ("gbk", "gb18030")
-    # Pass 1: what each column types in place (plain numbers, a date of plain numbers) and the rules
-    # for every other distinct value, all columns in one lookup table _lk<n>(col, raw, value, problem).
-    fast: dict[str, tuple[str, str]] = {}
-    distinct_sql, value_whens, problem_whens = [], [], []
+    moji_reason = (f"text looks like UTF-8 read as {(staged.encoding or '').upper()} (mojibake): the file mixes "
+                   "encodings; re-save it in one encoding")
+    # Pass 1: every column's distinct values; those a plain cast does not take go through the rules
+    # once, all columns in one lookup table _lk<n>(col, raw, value, problem).
+    plain: dict[str, tuple[str, str]] = {}
+    distinct_sql, plain_whens, value_whens, problem_whens = [], [], {}, {}
     for name, m in mapping.items():
         if m.col.type == "region":
             continue
-        r = f'v."r_{name}"'
         missing_problem = "'missing value in a required column'" if name in key_cols else "null"
+        plain[name] = _plain_sql(m, cfg, gb)
         if m.col.type == "string":
-            fast_ok_r, fast_r = "false", "null"
             missing = missing_sql("raw", "f", cfg.missing_values)
             slow_value = f"case when {missing} then null else trim(raw, {sql_literal(WHITESPACE)}) end"
             slow_problem = f"case when {missing} then {missing_problem} end"
+            if gb:
+                moji = f"regexp_matches(raw, {sql_literal(_mojibake_pattern())})"
+                slow_value = f"case when {moji} then null else {slow_value} end"
+                slow_problem = f"case when {moji} then {sql_literal(moji_reason)} else {slow_problem} end"
         else:
-            fast_ok, fast_v, slow_value, slow_problem = _rules_sql(m, cfg, "raw", "f")
-            fast_ok_r, fast_r = fast_ok.replace("raw", r), fast_v.replace("raw", r)
-            if m.composed and m.col.compose.format == "date":
-                y, mo, d = (f"v.{c}" for c in m.parts)
-                fast_r = f"try_cast({y} || '-' || {mo} || '-' || {d} as DATE)"
-                fast_ok_r = (f"(regexp_matches({y}, '^[0-9]{{4}}$') and regexp_matches({mo}, '^[0-9]{{1,2}}$') "
-                             f"and regexp_matches({d}, '^[0-9]{{1,2}}$') and {fast_r} is not null)")
-        fast[name] = (fast_ok_r, fast_r)
-        distinct_sql.append(f"select {sql_literal(name)} as col, {r} as raw from {view} v "
-                            f"where case when coalesce({fast_ok_r}, false) then false else {r} is not null end")
-        value_whens.append(f"when {sql_literal(name)} then cast({slow_value} as varchar)")
-        problem_whens.append(f"when {sql_literal(name)} then {slow_problem}")
+            _, _, slow_value, slow_problem = _rules_sql(m, cfg, "raw", "f")
+        distinct_sql.append(f'select distinct {sql_literal(name)} as col, "r_{name}" as raw from {view} '
+                            f'where "r_{name}" is not null')
+        plain_whens.append(f"when {sql_literal(name)} then {plain[name][0]}")
+        value_whens[name] = f"when {sql_literal(name)} then cast({slow_value} as varchar)"
+        problem_whens[name] = f"when {sql_literal(name)} then {slow_problem}"
     lookup = f"_lk{n}"
+    counts: dict[str, int] = {}
     inline: dict[str, list[tuple]] = {}
     if distinct_sql:
-        # The distinct other values; missing markers (the usual case) need no rules, and the full
-        # rules (a long statement) are planned only for the columns that have other values.
+        # Two statements: a filter on the distinct values would be pushed below DISTINCT, to every cell.
+        con.execute(f"create or replace temp table {lookup}_a as {' union all '.join(distinct_sql)}")
         con.execute(f"""
             create or replace temp table {lookup}_d as
-            select col, raw, {fold_sql('raw')} as f, {missing_sql('raw', fold_sql('raw'), cfg.missing_values)} as m
-            from (select distinct col, raw from ({' union all '.join(distinct_sql)}))""")
-        required = [c for c in fast if c in key_cols]
+            select col, raw from {lookup}_a where not coalesce(case col {' '.join(plain_whens)} end, false)""")
+        counts = dict(con.execute(f"select col, count(*) from {lookup}_d group by col").fetchall())
+    if counts:
+        # Missing markers (the usual exception) need no rules; the full rules (a long statement)
+        # are planned only for the columns that have other values.
+        folded = fold_sql("raw")
+        required = [c for c in counts if c in key_cols]
+        con.execute(f"""
+            create or replace temp table {lookup}_m as
+            select col, raw, {folded} as f, {missing_sql('raw', folded, cfg.missing_values)} as m from {lookup}_d""")
+        needs = [r[0] for r in con.execute(f"select distinct col from {lookup}_m where not m").fetchall()]
+        rules = (f"select col, raw, case col {' '.join(value_whens[c] for c in needs)} end, "
+                 f"case col {' '.join(problem_whens[c] for c in needs)} end from {lookup}_m where not m"
+                 if needs else "")
         con.execute(f"""
             create or replace temp table {lookup} as
             select col, raw, null::varchar as value,
                    case when list_contains(?, col) then 'missing value in a required column' end as problem
-            from {lookup}_d where m""", [required])
-        needs = [r[0] for r in con.execute(f"select distinct col from {lookup}_d where not m").fetchall()]
-        if needs:
-            keep_v = [w for w, c in zip(value_whens, fast) if c in needs]
-            keep_p = [w for w, c in zip(problem_whens, fast) if c in needs]
-            con.execute(f"""
-                insert into {lookup}
-                select col, raw, case col {' '.join(keep_v)} end, case col {' '.join(keep_p)} end
-                from {lookup}_d where not m""")
-        con.execute(f"drop table {lookup}_d")
-        counts = dict(con.execute(f"select col, count(*) from {lookup} group by col").fetchall())
-        small = [c for c in fast if counts.get(c, 0) <= 32]
+            from {lookup}_m where m {('union all ' + rules) if rules else ''}""", [required])
+        small = [c for c, k in counts.items() if k <= INLINE_EXCEPTIONS]
         for col, raw, value, problem in con.execute(
-                f"select col, raw, value, problem from {lookup} where list_contains(?, col)", [small]).fetchall():
+                f"select col, raw, value, problem from {lookup} where list_contains(?, col) order by col, raw",
+                [small]).fetchall():
             inline.setdefault(col, []).append((raw, value, problem))
-        inline.update({c: inline.get(c, []) for c in small})
 
-    # Pass 2: the typed columns.
+    # Pass 2: each column's value and problem as expressions over the view (and its lookup).
+    joins: dict[str, str] = {}
+    values: dict[str, str] = {}
+    problem_cols: list[tuple[str, str | None, str, bool, str]] = []
     for name, m in mapping.items():
         r = f'v."r_{name}"'
         required = name in key_cols
-        missing_problem = "'missing value in a required column'" if required else "null"
+        missing_problem = "'missing value in a required column'" if required else None
         if m.col.type == "region":
             province = m.col.province_column if m.col.province_column in mapping else None
             table = resolve_regions(con, regions, view, f"r_{name}",
                                     province_column=f"r_{province}" if province else None,
                                     year_column=f"r_{year_col}" if year_col else None)
+            if gb:  # over distinct values: text that is UTF-8 read as GB is never resolved
+                con.execute(f"update {table} set region_code = null, region_problem = ? "
+                            f"where regexp_matches(raw_value, {sql_literal(_mojibake_pattern())})", [moji_reason])
             alias = f"_reg_{name}"
             prov = f'v."r_{province}"' if province else "null"
             yr = f'v."r_{year_col}"' if year_col else "null"
-            joins.append(f"left join {table} {alias} on {alias}.raw_value = {r} "
-                         f"and {alias}.province_value is not distinct from {prov} "
-                         f"and {alias}.year_value is not distinct from {yr}")
+            joins[name] = (f"left join {table} {alias} on {alias}.raw_value = {r} "
+                           f"and {alias}.province_value is not distinct from {prov} "
+                           f"and {alias}.year_value is not distinct from {yr}")
             missing = _missing_fast(r, cfg)
             value = f"case when {missing} then null else {alias}.region_code end"
-            problem = f"case when {missing} then {missing_problem} else {alias}.region_problem end"
+            problem = (f"case when {missing} then {missing_problem or 'null'} "
+                       f"when {alias}.region_code is null then {alias}.region_problem end")
         else:
             typ = SQL_TYPES[m.col.type]
-            fast_ok_r, fast_r = fast[name]
-            if name in inline:  # few other values: written into the statement
-                whens_v = " ".join(f"when {sql_literal(a)} then cast({sql_literal(b)} as {typ})"
-                                   for a, b, _ in inline[name] if b is not None)
-                whens_p = " ".join(f"when {sql_literal(a)} then {sql_literal(c)}" for a, _, c in inline[name]
-                                   if c is not None)
-                slow_v = f"case {r} {whens_v} end" if whens_v else "null"
-                slow_p = f"case {r} {whens_p} end" if whens_p else "null"
+            fast = plain[name][1].replace("raw", r)
+            joins[name] = ""
+            if not counts.get(name):  # every value plain
+                value = fast
+                problem = f"case when {r} is null then {missing_problem} end" if missing_problem else None
+            elif name in inline:  # few other values: written into the statement
+                whens_v = " ".join(f"when {sql_literal(a)} then " + (f"cast({sql_literal(b)} as {typ})" if b is not None
+                                                                     else f"null::{typ}") for a, b, _ in inline[name])
+                value = f"case {r} {whens_v} else {fast} end"
+                whens_p = ([f"when {r} is null then {missing_problem}"] if missing_problem else []) + [
+                    f"when {r} = {sql_literal(a)} then {sql_literal(c)}" for a, _, c in inline[name] if c is not None]
+                problem = f"case {' '.join(whens_p)} end" if whens_p else None
             else:
                 alias = f"_lk_{name}"
-                joins.append(f"left join (select raw, value, problem from {lookup} where col = {sql_literal(name)}) "
-                             f"{alias} on {alias}.raw = {r}")
-                slow_v, slow_p = f"cast({alias}.value as {typ})", f"{alias}.problem"
-            value = f"case when {fast_ok_r} then {fast_r} when {r} is null then null else {slow_v} end"
-            problem = f"case when {fast_ok_r} then null when {r} is null then {missing_problem} else {slow_p} end"
-        if gb and m.col.type in ("string", "region"):
-            moji = f"regexp_matches({r}, {sql_literal(_mojibake_pattern())})"
-            value = f"case when {moji} then null else {value} end"
-            problem = (f"case when {moji} then 'text looks like UTF-8 read as {staged.encoding.upper()} "
-                       f"(mojibake): the file mixes encodings; re-save it in one encoding' else {problem} end")
-        # A value that is not NULL has no problem: the problem is worked out only for the others.
-        selects += [f'{value} as "v_{name}"', f'case when "v_{name}" is not null then null else {problem} end as "p_{name}"']
-        problem_cols.append((name, m.label, f"p_{name}", required, f'v."r_{name}"'))
+                joins[name] = (f"left join (select raw, value, problem from {lookup} where col = {sql_literal(name)}) "
+                               f"{alias} on {alias}.raw = {r}")
+                value = f"case when {alias}.raw is null then {fast} else cast({alias}.value as {typ}) end"
+                problem = f"case when {r} is null then {missing_problem or 'null'} else {alias}.problem end"
+        values[name] = value
+        if problem is not None:
+            problem_cols.append((name, m.label, problem, required, r))
     # A value under an empty header cell would otherwise be dropped without a trace.
     for i, h in enumerate(staged.header):
         if not h:
             c = f"v.c{i + 1}"
-            selects.append(f"case when not {missing_sql(c, fold_sql(c))} then 'value in a column without a header' end "
-                           f'as "p_column_{i + 1}"')
-            problem_cols.append((f"column_{i + 1}", None, f"p_column_{i + 1}", True, c))
+            problem_cols.append((f"column_{i + 1}", None, f"case when not {missing_sql(c, fold_sql(c))} then "
+                                 "'value in a column without a header' end", True, c))
     # A last line without a newline whose last value is shaped unlike the rest of its column: cut off.
     if not staged.ends_with_newline and staged.last_row_number and len(staged.header) > 0:
         width, last = len(staged.header), staged.last_row_number
@@ -418,21 +468,27 @@ def prepare_file(con, cfg: FeedConfig, path: Path, sha: str, load_id: str, archi
                    and exists (select 1 from {src} where _row_number <> {last})
             from {src} where _row_number = {last}""").fetchone()
         if cut and cut[0]:
-            selects.append(f"case when v._row_number = {last} then 'the last line has no newline and its last value ' "
-                           f"|| coalesce(chr(39) || v.c{width} || chr(39), 'NULL') || ' is shaped unlike the rest of its "
-                           f"column: the file may be cut off' end as \"p__cut\"")
             last_name = staged.header[-1] or f"column_{width}"
             last_canon = next((k for k, m in mapping.items() if m.label == last_name), last_name)
-            problem_cols.append((last_canon, last_name, "p__cut", True, f"v.c{width}"))
-    row_bad = " or ".join(f'"{p[2]}" is not null' for p in problem_cols if p[3]) or "false"
-    any_bad = " or ".join(f'"{p[2]}" is not null' for p in problem_cols) or "false"
-    typed = f"_t{n}"
+            problem_cols.append((last_canon, last_name,
+                                 f"case when v._row_number = {last} then 'the last line has no newline and its last "
+                                 f"value ' || coalesce(chr(39) || v.c{width} || chr(39), 'NULL') || ' is shaped unlike "
+                                 f"the rest of its column: the file may be cut off' end", True, f"v.c{width}"))
+    p = Prepared(path, sha, load_id, archived, staged, mapping, view, joins, values, problem_cols,
+                 region_version=regions.version if any(m.col.type == "region" for m in mapping.values()) else None)
+    # The rows with a problem (few): one pass over the file. Blank rows are not data rows.
+    p.bad = f"_b{n}"
+    blank = " and ".join(f"(v.c{i + 1} is null or trim(v.c{i + 1}) = '')" for i in range(len(staged.header))) or "false"
+    pcols = [f'{pc} as "p_{i}"' for i, (_, _, pc, _, _) in enumerate(problem_cols)]
+    any_bad = " or ".join(f'"p_{i}" is not null' for i in range(len(problem_cols))) or "false"
+    row_bad = " or ".join(f'"p_{i}" is not null' for i, pc in enumerate(problem_cols) if pc[3]) or "false"
     con.execute(f"""
-        create or replace temp table {typed} as
-        select *, ({row_bad}) as _row_bad, ({any_bad}) as _any_bad from (
-            select v._row_number, {', '.join(selects)}
-            from {view} v {' '.join(joins)})""")
-    return Prepared(path, sha, load_id, archived, staged, mapping, typed, view, problem_cols)
+        create or replace temp table {p.bad} as
+        select *, ({row_bad}) as _row_bad from (
+            select v._row_number, {', '.join(pcols + [f'({blank}) as _blank'])} from {p.from_sql})
+        where ({any_bad}) and not _blank""")
+    p.n_bad = con.execute(f"select count(*) from {p.bad}").fetchone()[0]
+    return p
 
 
 def check_units(con, cfg: FeedConfig, p: Prepared) -> None:
@@ -441,9 +497,10 @@ def check_units(con, cfg: FeedConfig, p: Prepared) -> None:
     for name, m in p.mapping.items():
         if m.col.unit not in probable or m.col.type != "number":
             continue
+        value = p.values[name]
         n, top = con.execute(
-            f'select count(*), max(abs(t."v_{name}")) from {p.typed} t join {p.view} v using (_row_number) '
-            f'where t."v_{name}" is not null and not regexp_matches(v."r_{name}", \'[%‰％]\')').fetchone()
+            f'select count(*), max(abs(x)) from (select {value} as x, v."r_{name}" as r from {p.view} v '
+            f'{p.joins.get(name, "")}) where x is not null and not regexp_matches(r, \'[%‰％]\')').fetchone()
         if n and top is not None and 0 < top <= 1:
             raise FileRejected(
                 f"{p.path.name}: column '{m.label}' is declared in {m.col.unit} but all {n} values are <= 1 "
@@ -458,97 +515,121 @@ def _key_text_sql(cfg: FeedConfig, prefix: str = "") -> str:
     return " || ', ' || ".join(f"'{g}=' || cast(\"{prefix}{g}\" as varchar)" for g in cfg.grain)
 
 
+def _mine(cfg: FeedConfig, load_id: str, loaded_at: dt.datetime) -> str:
+    """This load's rows in raw.<feed>, with the grain as v_<column>. The load time (unique per load)
+    lets DuckDB skip every other load's row groups by their min/max; a load id cannot (string
+    statistics keep only a prefix, the same for every load of a feed)."""
+    return (f"(select {', '.join(f'{chr(34)}{g}{chr(34)} as {chr(34)}v_{g}{chr(34)}' for g in cfg.grain)}, _row_number "
+            f"from raw.{cfg.table} where _loaded_at = {sql_literal(loaded_at.isoformat(sep=' '))}::timestamp "
+            f"and _load_id = {sql_literal(load_id)})")
+
+
 def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, run_loads: dict[str, FileOutcome] | None = None,
                settle: tuple[str, str] | None = None) -> FileOutcome:
-    """Quarantine (one INSERT), supersede (one UPDATE), canonical rows (one INSERT ... SELECT), one load row.
+    """Canonical rows (one INSERT ... SELECT, typed as they are read), quarantine (one INSERT),
+    supersede (one UPDATE), one load row; all in one transaction.
 
     run_loads: load id -> outcome of the files this run wrote before: a key one of them carries too
     is a conflict (both rows quarantined, both files "conflict"); only this file is held in memory.
     settle: (temp table of key_text, the withdrawn files): load only those keys of a file loaded
     before with a conflict, now that the other file is gone (its problems are already recorded)."""
-    name, sha, load_id, t = p.path.name, p.sha, p.load_id, p.typed
+    name, sha, load_id = p.path.name, p.sha, p.load_id
     grain = cfg.grain
+    mine = _mine(cfg, load_id, now)
     g_cols = ", ".join(f'"v_{g}"' for g in grain)
     g_match = lambda a, b: " and ".join(f'{a}."v_{g}" = {b}."v_{g}"' for g in grain)  # noqa: E731
-    # Duplicate keys: first by a hash of the key (one number per row, cheap to group), then exactly.
-    con.execute(f"""
-        create or replace temp table _dups as
-        select {g_cols}, {_key_text_sql(cfg, 'v_')} as _key_text, rows from (
-            select {g_cols}, list(_row_number order by _row_number) as rows from {t}
-            where not _row_bad and hash({g_cols}) in (
-                select h from (select hash({g_cols}) as h from {t} where not _row_bad) group by h having count(*) > 1)
-            group by all having count(*) > 1)""")
-    con.execute("create or replace temp table _excl as select unnest(rows) as _row_number from _dups")
-    conflicts = _run_conflicts(con, cfg, p, run_loads or {})
-    conflict_sql = ""
-    if conflicts:
-        con.execute(f"insert into _excl select o._row_number from {t} o join {conflicts} c on {g_match('o', 'c')} "
-                    "where not o._row_bad")
-        conflict_sql = f"""
-            union all
-            select o._row_number, '{','.join(grain)}', null, c.key_text,
-                   'key (' || c.key_text || ') is also in ' || c.other_files || ' of the same run: neither value '
-                   || 'becomes current until one file is withdrawn or a later file revises the key'
-            from {t} o join {conflicts} c on {g_match('o', 'c')} where not o._row_bad"""
-    con.execute("create or replace temp table _bad_rows (row_number integer, reason varchar, raw_record varchar)")
-    if p.staged.bad_rows:
-        keys = [h or f"column_{i + 1}" for i, h in enumerate(p.staged.header)]
-        con.executemany("insert into _bad_rows values (?, ?, ?)", [
-            [b.row_number, b.reason, json.dumps({k: (b.values[i] if i < len(b.values) else None)
-                                                 for i, k in enumerate(keys)}, ensure_ascii=False)]
-            for b in p.staged.bad_rows])
-    structs = ", ".join(
-        f"{{'column_name': {sql_literal(c)}, 'source_column': {sql_literal(src) if src else 'null::varchar'}, "
-        f"'raw_value': {raw}, 'reason': t.\"{pc}\"}}"
-        for c, src, pc, _, raw in p.problem_cols)
-    excluded = con.execute("select count(*) from _excl").fetchone()[0]
-    keep = f"from {t} where not _row_bad" + (" and _row_number not in (select _row_number from _excl)" if excluded else "")
-    if settle:
-        keep += f" and {_key_text_sql(cfg, 'v_')} in (select key_text from {settle[0]})"
+    cols = [c.name for c in cfg.columns if c.name in p.mapping]
+    constants = constant_sql(cfg)
     con.execute("begin transaction")
     try:
+        where = f"not ({p.row_bad_sql})"
+        if settle:
+            key_text = " || ', ' || ".join(f"'{g}=' || cast(({p.values[g]}) as varchar)" for g in grain)
+            where += f" and {key_text} in (select key_text from {settle[0]})"
+        # Row order in raw.<feed> carries no meaning (each row has its _row_number): let DuckDB
+        # write in parallel. Staging keeps the order (rowid is the record number there).
+        con.execute("set preserve_insertion_order = false")
+        inserted = con.execute(
+            f"insert into raw.{cfg.table} ({', '.join(chr(34) + c + chr(34) for c in cols + list(constants))}, "
+            f"_load_id, _source_file, _file_sha256, _row_number, _loaded_at, _superseded_by_load_id) "
+            f"select {', '.join([p.values[c] for c in cols] + list(constants.values()))}, ?, ?, ?, v._row_number, ?, null "
+            f"from {p.from_sql} where {where}", [load_id, name, sha, now]).fetchone()[0]
+        con.execute("reset preserve_insertion_order")
+        # Duplicate keys: first by a hash of the key (one number per row, cheap to group), then exactly.
         con.execute(f"""
-            insert into raw._quarantine
-            select ?, ?, ?, ?, q.row_number, q.column_name, q.source_column, q.raw_value, q.reason,
-                   {_json_record(p.staged.header)}, ?
-            from (
-                select t._row_number as row_number, x.column_name, x.source_column, x.raw_value, x.reason
-                from (select t._row_number, unnest(list_filter([{structs}], lambda e: e.reason is not null)) as x
-                      from (select * from {t} where _any_bad) t join {p.view} v using (_row_number)) t
+            create or replace temp table _dups as
+            select {g_cols}, {_key_text_sql(cfg, 'v_')} as _key_text, rows from (
+                select {g_cols}, list(_row_number order by _row_number) as rows from {mine}
+                where hash({g_cols}) in (
+                    select h from (select hash({g_cols}) as h from {mine}) group by h having count(*) > 1)
+                group by all having count(*) > 1)""")
+        con.execute("create or replace temp table _excl as select unnest(rows) as _row_number from _dups")
+        conflicts = _run_conflicts(con, cfg, mine, run_loads or {})
+        conflict_sql = ""
+        if conflicts:
+            con.execute(f"insert into _excl select o._row_number from {mine} o join {conflicts} c on {g_match('o', 'c')}")
+            conflict_sql = f"""
                 union all
-                select d.row_number, '{','.join(grain)}', null, d._key_text,
-                       'duplicate key (' || d._key_text || ') also on row(s) [' ||
-                       array_to_string(list_filter(d.rows, lambda x: x <> d.row_number), ', ') || ']'
-                from (select unnest(rows) as row_number, rows, _key_text from _dups) d
-                {conflict_sql}
-            ) q join {p.staged.relation} s on s._row_number = q.row_number
-            union all
-            select ?, ?, ?, ?, row_number, '*', null, null, reason, raw_record, ? from _bad_rows
-        """ + (" limit 0" if settle else ""), [load_id, cfg.name, name, sha, now, load_id, cfg.name, name, sha, now])
+                select o._row_number, '{','.join(grain)}', null, c.key_text,
+                       'key (' || c.key_text || ') is also in ' || c.other_files || ' of the same run: neither value '
+                       || 'becomes current until one file is withdrawn or a later file revises the key'
+                from {mine} o join {conflicts} c on {g_match('o', 'c')}"""
+        n_dups = con.execute("select count(*) from _dups").fetchone()[0]
+        quarantined = bool(p.n_bad or n_dups or conflicts or p.staged.bad_rows) and not settle
+        con.execute("create or replace temp table _bad_rows (row_number integer, reason varchar, raw_record varchar)")
+        if p.staged.bad_rows:
+            keys = [h or f"column_{i + 1}" for i, h in enumerate(p.staged.header)]
+            con.executemany("insert into _bad_rows values (?, ?, ?)", [
+                [b.row_number, b.reason, json.dumps({k: (b.values[i] if i < len(b.values) else None)
+                                                     for i, k in enumerate(keys)}, ensure_ascii=False)]
+                for b in p.staged.bad_rows])
+        problems = _problems_select(p) if p.n_bad else None
+        problems_sql = f"{problems}\n                union all" if problems else ""
+        if quarantined:
+            con.execute(f"""
+                insert into raw._quarantine ({QUARANTINE_COLUMNS})
+                select ?, ?, ?, ?, q.row_number, q.column_name, q.source_column, q.raw_value, q.reason,
+                       {_json_record(p.staged.header)}, ?
+                from (
+                    {problems_sql}
+                    select d.row_number, '{','.join(grain)}' as column_name, null as source_column,
+                           d._key_text as raw_value, 'duplicate key (' || d._key_text || ') also on row(s) [' ||
+                           array_to_string(list_filter(d.rows, lambda x: x <> d.row_number), ', ') || ']' as reason
+                    from (select unnest(rows) as row_number, rows, _key_text from _dups) d
+                    {conflict_sql}
+                ) q join {p.staged.relation} s on s._row_number = q.row_number
+                union all
+                select ?, ?, ?, ?, row_number, '*', null, null, reason, raw_record, ? from _bad_rows
+            """, [load_id, cfg.name, name, sha, now, load_id, cfg.name, name, sha, now])
+        excluded = con.execute("select count(*) from _excl").fetchone()[0]
+        if excluded:
+            con.execute(f"delete from raw.{cfg.table} where _loaded_at = ? and _load_id = ? "
+                        "and _row_number in (select _row_number from _excl)", [now, load_id])
+        rows_loaded = inserted - (con.execute(f"select count(distinct _row_number) from _excl").fetchone()[0]
+                                  if excluded else 0)
+        keep = f"from {mine}"
         ranges = con.execute(f"select {_min_max(grain)} {keep}").fetchone()
         superseded = 0
         as_grain = ", ".join(f'"v_{g}" as "{g}"' for g in grain)
-        if ranges[0] is not None:
-            # The key ranges let DuckDB skip the table's row groups the file cannot touch.
-            range_sql = " ".join(f'and t."{g}" between ? and ?' for g in grain)
+        range_sql = " ".join(f'and t."{g}" between ? and ?' for g in grain)
+        # The key ranges let DuckDB skip the table's row groups the file cannot touch; when no
+        # current row of another load is in them (a new month), nothing is to be superseded.
+        if ranges[0] is not None and con.execute(
+                f"select count(*) from (select 1 from raw.{cfg.table} t where t._superseded_by_load_id is null "
+                f"and t._load_id <> ? {range_sql} limit 1)", [load_id, *ranges]).fetchone()[0]:
             superseded = con.execute(
                 f"update raw.{cfg.table} t set _superseded_by_load_id = ? "
                 f"from (select distinct {as_grain} {keep}) i "
-                f"where t._superseded_by_load_id is null {range_sql} and "
-                + " and ".join(f't."{g}" = i."{g}"' for g in grain), [load_id, *ranges]).fetchone()[0]
-        cols = [c.name for c in cfg.columns if c.name in p.mapping]
-        rows_loaded = con.execute(
-            f"insert into raw.{cfg.table} ({', '.join(chr(34) + c + chr(34) for c in cols)}, _load_id, _source_file, "
-            f"_file_sha256, _row_number, _loaded_at, _superseded_by_load_id) "
-            f"select {', '.join(chr(34) + 'v_' + c + chr(34) for c in cols)}, ?, ?, ?, _row_number, ?, null {keep}",
-            [load_id, name, sha, now]).fetchone()[0]
-        con.execute(f"create or replace temp table _qrows as select distinct row_number from raw._quarantine "
-                    "where load_id = ?", [load_id])
-        rows_q, values_q = con.execute(
-            f"select count(distinct q.row_number) filter (where k._row_number is null), "
-            f"count(*) filter (where k._row_number is not null) from raw._quarantine q "
-            f"left join (select _row_number {keep} and _row_number in (select row_number from _qrows)) k "
-            f"on k._row_number = q.row_number where q.load_id = ?", [load_id]).fetchone()
+                f"where t._superseded_by_load_id is null and t._load_id <> ? {range_sql} and "
+                + " and ".join(f't."{g}" = i."{g}"' for g in grain), [load_id, load_id, *ranges]).fetchone()[0]
+        rows_q, values_q = 0, 0
+        if quarantined:
+            rows_q, values_q = con.execute(
+                f"select count(distinct q.row_number) filter (where k._row_number is null), "
+                f"count(*) filter (where k._row_number is not null) from raw._quarantine q "
+                f"left join (select _row_number {keep} where _row_number in "
+                f"(select row_number from raw._quarantine where load_id = ?)) k "
+                f"on k._row_number = q.row_number where q.load_id = ?", [load_id, load_id]).fetchone()
         n_conflicts, status, message = 0, "loaded", None
         if conflicts:
             con.execute(f"""
@@ -573,12 +654,13 @@ def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, run_loads: d
                             where feed = ? and settled_by_load_id is null and load_id <> ?
                               and key_text in (select {_key_text_sql(cfg, 'v_')} {keep})""",
                         [load_id, name, cfg.name, load_id])
-        con.execute(f"insert into raw._loads ({LOADS_COLUMNS}) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        con.execute(f"insert into raw._loads ({LOADS_COLUMNS}) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [load_id, cfg.name, name, str(p.path), str(p.archived), sha, p.path.stat().st_size, now,
-                     status, rows_loaded, rows_q, superseded, message, values_q])
+                     status, rows_loaded, rows_q, superseded, message, values_q, p.region_version])
         con.execute("commit")
     except Exception:
         con.execute("rollback")
+        con.execute("reset preserve_insertion_order")
         raise
     listed = con.execute(
         "select row_number, column_name, source_column, raw_value, reason from raw._quarantine where load_id = ? "
@@ -590,24 +672,49 @@ def write_file(con, cfg: FeedConfig, p: Prepared, now: dt.datetime, run_loads: d
 
 # ---- tables, archive, the public entry points ---------------------------------------------
 
+def constant_type(name: str, value) -> str:
+    """SQL type of a declared constant column: `year` INTEGER, other whole numbers BIGINT, DOUBLE, VARCHAR."""
+    if isinstance(value, bool) or isinstance(value, str):
+        return "VARCHAR"
+    if isinstance(value, int):
+        return "INTEGER" if name == "year" else "BIGINT"
+    return "DOUBLE"
+
+
+def constant_sql(cfg: FeedConfig) -> dict[str, str]:
+    """constant_columns as SQL literals of their column type: {'year': 'cast(2019 as INTEGER)'}."""
+    return {name: f"cast({sql_literal(str(value))} as {constant_type(name, value)})"
+            for name, value in cfg.constant_columns.items()}
+
+
 def ensure_tables(con: duckdb.DuckDBPyConnection, cfg: FeedConfig) -> None:
     con.execute(DDL)
-    cols = {c.name: SQL_TYPES[c.type] for c in cfg.columns} | LINEAGE_COLUMNS
+    cols = ({c.name: SQL_TYPES[c.type] for c in cfg.columns}
+            | {n: constant_type(n, v) for n, v in cfg.constant_columns.items()} | LINEAGE_COLUMNS)
     col_sql = ", ".join(f'"{name}" {typ}' for name, typ in cols.items())
     con.execute(f"create table if not exists raw.{cfg.table} ({col_sql})")
     existing = {r[0] for r in con.execute(
         "select column_name from information_schema.columns where table_schema='raw' and table_name=?",
         [cfg.table]).fetchall()}
+    constants = constant_sql(cfg)
     for name, typ in cols.items():  # a column added to the YAML later
-        if name not in existing:
+        if name not in existing and name in constants:
+            # a constant declared later holds for the rows already loaded too
+            con.execute(f'alter table raw.{cfg.table} add column "{name}" {typ} default {constants[name]}')
+            con.execute(f'alter table raw.{cfg.table} alter column "{name}" drop default')
+        elif name not in existing:
             con.execute(f'alter table raw.{cfg.table} add column "{name}" {typ}')
 
 
 
 
+def _archive_target(path: Path, sha: str, archive_root: Path, feed: str) -> Path:
+    return archive_root / feed / f"{sha[:16]}__{path.name}"
+
+
 def _archive(path: Path, sha: str, archive_root: Path, feed: str) -> Path:
     """Copy to a temp name, verify the SHA-256, rename. An existing copy is trusted only if its hash matches."""
-    target = archive_root / feed / f"{sha[:16]}__{path.name}"
+    target = _archive_target(path, sha, archive_root, feed)
     if target.exists() and sha256_of(target) == sha:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -631,23 +738,20 @@ def _record_rejection(con, cfg, path, sha, load_id, archived, now, message) -> N
         "select 1 from raw._loads where feed=? and file_sha256=? and status='rejected' and message=? limit 1",
         [cfg.name, sha, message]).fetchone()
     if not recorded:
-        con.execute(f"insert into raw._loads ({LOADS_COLUMNS}) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        con.execute(f"insert into raw._loads ({LOADS_COLUMNS}) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [load_id, cfg.name, path.name, str(path), str(archived) if archived else None, sha,
-                     path.stat().st_size, now, "rejected", 0, 0, 0, message, 0])
+                     path.stat().st_size, now, "rejected", 0, 0, 0, message, 0, None])
 
 
 def _cleanup(con, n: int) -> None:
-    """Drop a file's temp tables and views (staged text, typed rows, lookups)."""
-    con.execute(f"drop view if exists _v{n}")
-    views = [r[0] for r in con.execute("select view_name from duckdb_views() where temporary and view_name = ?",
-                                       [f"_s{n}"]).fetchall()]
-    for v in views:
-        con.execute(f"drop view if exists {v}")
-    tables = [r[0] for r in con.execute(
-        "select table_name from duckdb_tables() where temporary and (table_name in (?, ?, ?) or "
-        "starts_with(table_name, ?))", [f"_t{n}", f"_s{n}", f"_s{n}_read", f"_lk{n}_"]).fetchall()]
-    for t in tables:
-        con.execute(f"drop table if exists {t}")
+    """Drop a file's temp tables and views (staged text, problem rows, lookups)."""
+    objects = con.execute(
+        "select 'view', view_name from duckdb_views() where temporary and view_name in (?, ?) union all "
+        "select 'table', table_name from duckdb_tables() where temporary and (table_name in (?, ?, ?, ?) "
+        "or starts_with(table_name, ?))",
+        [f"_v{n}", f"_s{n}", f"_b{n}", f"_s{n}", f"_s{n}_read", f"_lk{n}", f"_lk{n}_"]).fetchall()
+    if objects:
+        con.execute("; ".join(f"drop {kind} if exists {name}" for kind, name in objects))
 
 
 def load_files(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, paths: list[Path], archive_root: Path,
@@ -655,16 +759,25 @@ def load_files(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, paths: list[Path
     """Load one run's files of a feed, in order. Keys carried by two files of the run are a conflict:
     quarantined in both (status "conflict"), so neither value becomes current until one file is
     withdrawn or a later file revises the key."""
-    regions = regions or load_region_index()
+    if regions is None and any(c.type == "region" for c in cfg.columns):
+        regions = load_region_index()
     base_now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     outcomes: dict[int, FileOutcome] = {}
     run_loads: dict[str, FileOutcome] = {}
     written_sha: set[str] = set()
     recheck: dict[int, tuple[Path, str]] = {}
     ensure_tables(con, cfg)
-    with tempfile.TemporaryDirectory(prefix="hcw_feed_") as tmp:
+    with tempfile.TemporaryDirectory(prefix="hcw_feed_") as tmp, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="hcw_archive") as pool, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="hcw_hash") as hasher:
+        # Files loaded before with other region lookups (an alias edited): resolved again first.
+        reresolved = reresolve_regions(con, cfg, regions, archive_root, base_now, Path(tmp)) if regions else []
+        # One pass over each file's bytes (SHA-256, size, newlines), the next file's while this one loads.
+        pending = hasher.submit(file_facts, paths[0]) if paths else None
         for n, path in enumerate(paths):
-            sha = sha256_of(path)
+            facts = pending.result()
+            pending = hasher.submit(file_facts, paths[n + 1]) if n + 1 < len(paths) else None
+            sha = facts.sha256
             done = con.execute(
                 "select status from raw._loads where feed=? and file_sha256=? and status in ('loaded', 'conflict') "
                 "order by loaded_at desc limit 1", [cfg.name, sha]).fetchone()
@@ -675,11 +788,17 @@ def load_files(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, paths: list[Path
                 continue
             when = base_now + dt.timedelta(microseconds=n)
             load_id = f"{cfg.name}-{when:%Y%m%dT%H%M%S%f}-{sha[:8]}"
+            # The archive copy is written and verified while DuckDB reads the file; nothing is
+            # written to the warehouse before it is verified.
+            archiving = pool.submit(_archive, path, sha, archive_root, cfg.name)
             archived = None
             try:
-                archived = _archive(path, sha, archive_root, cfg.name)
-                p = prepare_file(con, cfg, path, sha, load_id, archived, n, regions, Path(tmp))
-                check_units(con, cfg, p)
+                try:
+                    p = prepare_file(con, cfg, path, sha, load_id, _archive_target(path, sha, archive_root, cfg.name),
+                                     n, regions, Path(tmp), facts=facts)
+                    check_units(con, cfg, p)
+                finally:
+                    archived = archiving.result()
             except FileRejected as exc:
                 _record_rejection(con, cfg, path, sha, load_id, archived, when, str(exc))
                 outcomes[n] = FileOutcome(path.name, "rejected", sha, message=str(exc))
@@ -697,32 +816,44 @@ def load_files(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, paths: list[Path
                 outcomes[n] = still
             elif _open_conflicts(con, cfg, sha):
                 outcomes[n] = _settle_withdrawn(con, cfg, path, archive_root, regions, base_now, n, Path(tmp))
-    return [outcomes[n] for n in range(len(paths))]
+    result = [outcomes[n] for n in range(len(paths))]
+    for r in reresolved:  # in place of the file's "duplicate" outcome, or after the run's files
+        at = next((i for i, o in enumerate(result) if o.sha256 == r.sha256 and o.status == "duplicate"), None)
+        if at is None:
+            result.append(r)
+        else:
+            result[at] = r
+    return result
 
 
-def _run_conflicts(con, cfg: FeedConfig, p: Prepared, run_loads: dict[str, FileOutcome]) -> str | None:
-    """Keys of this file that a file written earlier in the same run carries too (still loaded, or
-    already found in conflict): a temp table (v_* grain, key_text, other_files, lists, earlier rows)."""
+def _run_conflicts(con, cfg: FeedConfig, mine: str, run_loads: dict[str, FileOutcome]) -> str | None:
+    """Keys of this file (`mine`: its rows just inserted) that a file written earlier in the same run
+    carries too (still loaded, or already found in conflict): a temp table (v_* grain, key_text,
+    other_files, lists, earlier rows)."""
     if not run_loads:
         return None
-    grain, t = cfg.grain, p.typed
+    grain = cfg.grain
     g_cols = ", ".join(f'"v_{g}"' for g in grain)
     ids = sorted(run_loads)
-    ranges = con.execute(f"select {_min_max(grain)} from {t} where not _row_bad").fetchone()
+    ranges = con.execute(f"select {_min_max(grain)} from {mine}").fetchone()
     if ranges[0] is None:
         return None
     range_sql = " ".join(f'and r."{g}" between ? and ?' for g in grain)
+    earlier = con.execute("select count(*) from raw._conflicts where feed = ? and list_contains(?, load_id)",
+                          [cfg.name, ids]).fetchone()[0]
+    if not earlier and not con.execute(
+            f"select count(*) from (select 1 from raw.{cfg.table} r where r._superseded_by_load_id is null "
+            f"and list_contains(?, r._load_id) {range_sql} limit 1)", [ids, *ranges]).fetchone()[0]:
+        return None
     con.execute(f"""
         create or replace temp table _conf_rows as
         select {', '.join(f'r."{g}" as "v_{g}"' for g in grain)}, r._load_id, r._source_file, r._file_sha256
-        from raw.{cfg.table} r join (select distinct {g_cols} from {t} where not _row_bad) i
+        from raw.{cfg.table} r join (select distinct {g_cols} from {mine}) i
           on {' and '.join(f'r."{g}" = i."v_{g}"' for g in grain)}
         where r._superseded_by_load_id is null and list_contains(?, r._load_id) {range_sql}""", [ids, *ranges])
-    earlier = con.execute("select count(*) from raw._conflicts where feed = ? and list_contains(?, load_id)",
-                          [cfg.name, ids]).fetchone()[0]
-    earlier_sql = (f"union all select {g_cols}, c.source_file, c.file_sha256 from {t} t join raw._conflicts c "
+    earlier_sql = (f"union all select {g_cols}, c.source_file, c.file_sha256 from {mine} t join raw._conflicts c "
                    f"on c.key_text = {_key_text_sql(cfg, 'v_')} and c.feed = {sql_literal(cfg.name)} "
-                   "and list_contains(?, c.load_id) where not t._row_bad") if earlier else ""
+                   "and list_contains(?, c.load_id)") if earlier else ""
     con.execute(f"""
         create or replace temp table _conf as
         select {g_cols}, {_key_text_sql(cfg, 'v_')} as key_text,
@@ -746,7 +877,7 @@ def _unload_earlier(con, cfg: FeedConfig, conflicts: str, name: str, sha: str, l
     cols = [c.name for c in cfg.columns]
     record = "json_object(" + ", ".join(f"'{c}', r.\"{c}\"" for c in cols) + ")::varchar"
     con.execute(f"""
-        insert into raw._quarantine
+        insert into raw._quarantine ({QUARANTINE_COLUMNS})
         select r._load_id, ?, r._source_file, r._file_sha256, r._row_number, '{','.join(grain)}', null, c.key_text,
                'key (' || c.key_text || ') is also in ' || ? || ' of the same run: neither value becomes current '
                || 'until one file is withdrawn or a later file revises the key', {record}, ?
@@ -811,6 +942,183 @@ def _settle_withdrawn(con, cfg: FeedConfig, path: Path, archive_root: Path, regi
     outcome = write_file(con, cfg, p, when, settle=("_settle", others))
     _cleanup(con, 1000 + n)
     return outcome
+
+
+# ---- region names resolved again after an alias (or code list) edit -----------------------
+
+def _problems_select(p: Prepared) -> str | None:
+    """The problem rows of a prepared file (_b<n> joined to its text): row_number, column_name,
+    source_column, raw_value, reason; None when the file has no column that can have a problem."""
+    if not p.problem_cols:
+        return None
+    structs = ", ".join(
+        f"{{'column_name': {sql_literal(c)}, 'source_column': {sql_literal(src) if src else 'null::varchar'}, "
+        f"'raw_value': {raw}, 'reason': b.\"p_{i}\"}}"
+        for i, (c, src, _, _, raw) in enumerate(p.problem_cols))
+    return f"""
+        select b._row_number as row_number, x.column_name, x.source_column, x.raw_value, x.reason
+        from (select b._row_number, unnest(list_filter([{structs}], lambda e: e.reason is not null)) as x
+              from {p.bad} b join {p.view} v using (_row_number)) b"""
+
+
+def reresolve_regions(con, cfg: FeedConfig, regions: RegionIndex, archive_root: Path, now: dt.datetime,
+                      tmp: Path) -> list[FileOutcome]:
+    """Files loaded with other region lookups (an alias added, changed or removed in
+    region_aliases.csv, or new code lists) are resolved again from their archive copy:
+
+    - a row quarantined because its region did not resolve, and which resolves now, is loaded;
+      its quarantine rows stay, marked resolved_by_load_id / resolved_at (nothing is deleted);
+    - a loaded row whose region now resolves to another code is superseded by the row with the new code;
+    - a loaded row whose region no longer resolves is superseded and quarantined with the reason.
+
+    The new rows belong to a load with status `reresolved` (same file, same SHA-256). A key that a
+    later file carries stays that file's (the re-resolved row is recorded as superseded by it)."""
+    region_cols = [c.name for c in cfg.columns if c.type == "region"]
+    if not region_cols:
+        return []
+    stale = con.execute(
+        "select file_sha256, any_value(source_file), any_value(archived_path), min(loaded_at) from raw._loads "
+        "where feed = ? and status = 'loaded' and region_version is distinct from ? "
+        "group by file_sha256 order by min(loaded_at)", [cfg.name, regions.version]).fetchall()
+    outcomes = []
+    for i, (sha, name, archived, file_time) in enumerate(stale):
+        n = 2000 + i
+        when = now + dt.timedelta(microseconds=n)
+        load_id = f"{cfg.name}-{when:%Y%m%dT%H%M%S%f}-{sha[:8]}"
+        source = Path(archived or "")
+        if not archived or not source.exists() or file_facts(source).sha256 != sha:
+            outcomes.append(FileOutcome(name, "rejected", sha, message=(
+                f"{name}: its archive copy {archived} is missing or changed: its region names cannot be "
+                "resolved again after the alias edit")))
+            continue
+        # the archive copy under the file's own name (messages and lineage name the file)
+        link = tmp / f"rr{n}" / name
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.unlink(missing_ok=True)
+        link.symlink_to(source.resolve())
+        try:
+            p = prepare_file(con, cfg, link, sha, load_id, source, n, regions, tmp)
+            outcome = _write_reresolved(con, cfg, p, sha, file_time, region_cols, regions.version, when)
+        finally:
+            _cleanup(con, n)
+        if outcome:
+            outcomes.append(outcome)
+    return outcomes
+
+
+def _write_reresolved(con, cfg: FeedConfig, p: Prepared, sha: str, file_time, region_cols: list[str],
+                      version: str, now: dt.datetime) -> FileOutcome | None:
+    name, load_id, t = p.path.name, p.load_id, cfg.table
+    regions_in = ", ".join(sql_literal(c) for c in region_cols)
+    differs = " or ".join(f'n."v_{c}" is distinct from c."{c}"' for c in region_cols if c in p.values) or "false"
+    con.execute(f"""
+        create or replace temp table _rr as
+        select v._row_number, {', '.join(f'{p.values[c]} as "v_{c}"' for c in region_cols if c in p.values)},
+               ({p.row_bad_sql}) as _row_bad
+        from {p.from_sql}""")
+    # rows quarantined for their region only (not for a duplicate key, a conflict or their shape)
+    con.execute(f"""
+        create or replace temp table _rr_rows as
+        with q as (
+            select row_number from raw._quarantine where feed = ? and file_sha256 = ? and resolved_by_load_id is null
+            group by row_number
+            having bool_or(column_name in ({regions_in})) and not bool_or(column_name = '*' or column_name like '%,%')
+        ),
+        cur as (select * from raw.{t} where _file_sha256 = ? and _superseded_by_load_id is null)
+        select n._row_number, 'loaded' as change from _rr n
+        where not n._row_bad and n._row_number in (select row_number from q)
+          and n._row_number not in (select _row_number from cur)
+        union all
+        select n._row_number, case when n._row_bad then 'unresolved' else 'recoded' end
+        from _rr n join cur c using (_row_number) where n._row_bad or {differs}""", [cfg.name, sha, sha])
+    changes = dict(con.execute("select change, count(*) from _rr_rows group by change").fetchall())
+    if not changes:
+        con.execute("update raw._loads set region_version = ? where feed = ? and file_sha256 = ? and status = 'loaded'",
+                    [version, cfg.name, sha])
+        return None
+    cols = [c.name for c in cfg.columns if c.name in p.mapping]
+    constants = constant_sql(cfg)
+    grain = cfg.grain
+    match = " and ".join(f'o."{g}" = n."{g}"' for g in grain)
+    con.execute("begin transaction")
+    try:
+        inserted = con.execute(
+            f"insert into raw.{t} ({', '.join(chr(34) + c + chr(34) for c in cols + list(constants))}, "
+            f"_load_id, _source_file, _file_sha256, _row_number, _loaded_at, _superseded_by_load_id) "
+            f"select {', '.join([p.values[c] for c in cols] + list(constants.values()))}, ?, ?, ?, v._row_number, ?, null "
+            f"from {p.from_sql} where v._row_number in (select _row_number from _rr_rows where change <> 'unresolved')",
+            [load_id, name, sha, now]).fetchone()[0]
+        # the rows they replace: this file's own, then other files' current rows with the same key
+        superseded = con.execute(
+            f"update raw.{t} set _superseded_by_load_id = ? where _file_sha256 = ? and _superseded_by_load_id is null "
+            f"and _load_id <> ? and _row_number in (select _row_number from _rr_rows where change <> 'loaded')",
+            [load_id, sha, load_id]).fetchone()[0]
+        con.execute(f"""
+            create or replace temp table _rr_pairs as
+            select n._row_number as n_row, o._load_id as o_load, o._row_number as o_row, o._file_sha256 = ? as same_file,
+                   coalesce(f.t > ?, false) as o_later
+            from raw.{t} n join raw.{t} o on {match}
+            left join (select file_sha256, min(loaded_at) as t from raw._loads where feed = ?
+                       and status in ('loaded', 'conflict') group by file_sha256) f on f.file_sha256 = o._file_sha256
+            where n._load_id = ? and o._load_id <> ? and o._superseded_by_load_id is null""",
+                    [sha, file_time, cfg.name, load_id, load_id])
+        superseded += con.execute(
+            f"update raw.{t} o set _superseded_by_load_id = ? from _rr_pairs p "
+            "where o._load_id = p.o_load and o._row_number = p.o_row and not p.same_file and not p.o_later",
+            [load_id]).fetchone()[0]
+        # a later file's value stays current: the re-resolved row is history at once
+        con.execute(f"update raw.{t} n set _superseded_by_load_id = p.o_load from (select n_row, min(o_load) as o_load "
+                    "from _rr_pairs where o_later and not same_file group by n_row) p "
+                    "where n._load_id = ? and n._row_number = p.n_row", [load_id])
+        # the same key on another row of the same file: a duplicate key, not loaded
+        key_text = " || ', ' || ".join(f"'{g}=' || cast(n.\"{g}\" as varchar)" for g in grain)
+        dup = con.execute(f"""
+            insert into raw._quarantine ({QUARANTINE_COLUMNS})
+            select ?, ?, ?, ?, n._row_number, '{','.join(grain)}', null, {key_text},
+                   'duplicate key (' || {key_text} || ') also on row(s) [' || p.rows || ']',
+                   {_json_record(p.staged.header)}, ?
+            from raw.{t} n join (select n_row, string_agg(o_row::varchar, ', ' order by o_row) as rows from _rr_pairs
+                                 where same_file group by n_row) p on p.n_row = n._row_number
+            join {p.staged.relation} s on s._row_number = n._row_number
+            where n._load_id = ?""", [load_id, cfg.name, name, sha, now, load_id]).fetchone()[0]
+        if dup:
+            con.execute(f"delete from raw.{t} where _load_id = ? and _row_number in "
+                        "(select n_row from _rr_pairs where same_file)", [load_id])
+        problems = _problems_select(p)
+        if problems and changes.get("unresolved"):
+            con.execute(f"""
+                insert into raw._quarantine ({QUARANTINE_COLUMNS})
+                select ?, ?, ?, ?, q.row_number, q.column_name, q.source_column, q.raw_value, q.reason,
+                       {_json_record(p.staged.header)}, ?
+                from ({problems}) q join {p.staged.relation} s on s._row_number = q.row_number
+                where q.row_number in (select _row_number from _rr_rows where change = 'unresolved')
+                  and not exists (select 1 from raw._quarantine o where o.feed = ? and o.file_sha256 = ?
+                                  and o.row_number = q.row_number and o.column_name = q.column_name
+                                  and o.reason = q.reason and o.resolved_by_load_id is null)""",
+                        [load_id, cfg.name, name, sha, now, cfg.name, sha])
+        con.execute(f"""
+            update raw._quarantine set resolved_by_load_id = ?, resolved_at = ?
+            where feed = ? and file_sha256 = ? and resolved_by_load_id is null and load_id <> ?
+              and column_name in ({regions_in})
+              and row_number in (select _row_number from raw.{t} where _load_id = ?)""",
+                    [load_id, now, cfg.name, sha, load_id, load_id])
+        loaded = inserted - dup
+        message = (f"{name}: region names resolved again with the current region_aliases.csv and code lists: "
+                   f"{changes.get('loaded', 0)} quarantined row(s) now load, {changes.get('recoded', 0)} row(s) "
+                   f"re-coded, {changes.get('unresolved', 0)} row(s) no longer resolve (quarantined)"
+                   + (f", {dup} row(s) now share a key with another row of the file (quarantined)" if dup else ""))
+        rows_q = changes.get("unresolved", 0) + dup
+        con.execute(f"insert into raw._loads ({LOADS_COLUMNS}) values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [load_id, cfg.name, name, str(p.archived), str(p.archived), sha, p.path.stat().st_size, now,
+                     "reresolved", loaded, rows_q, superseded, message, 0, version])
+        con.execute("update raw._loads set region_version = ? where feed = ? and file_sha256 = ? and status = 'loaded'",
+                    [version, cfg.name, sha])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return FileOutcome(name, "reresolved", sha, rows_loaded=loaded, rows_quarantined=rows_q,
+                       rows_superseded=superseded, message=message)
 
 
 def load_file(con: duckdb.DuckDBPyConnection, cfg: FeedConfig, path: Path, archive_root: Path,

@@ -19,6 +19,8 @@ from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from dagster_project.feeds.config import FeedConfig
 
 
@@ -247,6 +249,39 @@ class StagedFile:
     last_row_number: int | None = None
 
 
+@dataclass
+class FileFacts:
+    """What one pass over a file's bytes tells: its SHA-256, size, newline bytes, last byte a newline."""
+    sha256: str
+    size: int
+    newlines: int
+    ends_with_newline: bool
+
+
+def file_facts(path: Path) -> FileFacts:
+    import hashlib
+
+    h, size, newlines, last = hashlib.sha256(), 0, 0, b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            h.update(chunk)
+            size += len(chunk)
+            newlines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return FileFacts(h.hexdigest(), size, newlines, last == b"\n")
+
+
+def _valid_start(path: Path, encoding: str) -> bool:
+    """The first MiB decodes under `encoding` (the header, which DuckDB's reader does not check)."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
 def column_names(width: int) -> list[str]:
     return [f"c{i + 1}" for i in range(width)]
 
@@ -293,10 +328,36 @@ def _first_record(path: Path, encoding: str) -> list[str] | None:
     return next(csv.reader(io.StringIO(head, newline="")), None)
 
 
-def stage_csv(con, path: Path, cfg: FeedConfig, relation: str, tmp_dir: Path) -> StagedFile:
-    """The CSV through DuckDB's reader, every column as text, with the line number a person sees."""
-    size = path.stat().st_size
-    if size == 0 or (size < 65536 and not path.read_bytes().strip()):
+def _read_csv_text(con, source: str, relation: str, columns_sql: str) -> list[tuple]:
+    """DuckDB's reader, every column as text; returns the rejected lines (line, error type, text, message).
+
+    A clean file (the usual case) is read once without keeping rejects (faster); a file with a
+    line the reader cannot take is read again, keeping every such line."""
+    read = (f"create or replace temp table {relation}_read as select * from read_csv('{source}', auto_detect=false, "
+            f"header=true, columns={columns_sql}, delim=',', quote='\"', escape='\"', encoding='utf-8', "
+            "max_line_size=10000000 @rejects)")
+    try:
+        con.execute(read.replace("@rejects", ""))
+        return []
+    except duckdb.Error:
+        pass
+    con.execute(f"drop table if exists {relation}_rej; drop table if exists {relation}_scan")
+    con.execute(read.replace("@rejects", f", store_rejects=true, rejects_table='{relation}_rej', "
+                                         f"rejects_scan='{relation}_scan'"))
+    return con.execute(
+        f"select line, min(error_type::varchar), min(csv_line), min(error_message) from {relation}_rej "
+        "group by line order by line").fetchall()
+
+
+def stage_csv(con, path: Path, cfg: FeedConfig, relation: str, tmp_dir: Path,
+              facts: FileFacts | None = None) -> StagedFile:
+    """The CSV through DuckDB's reader, every column as text, with the line number a person sees.
+
+    UTF-8 is checked by DuckDB's reader as it reads (and by Python for the first MiB, the header);
+    only a file that fails is scanned in Python, to name the byte and line (or, with `auto`, to
+    transcode it from GB18030)."""
+    facts = facts or file_facts(path)
+    if facts.size == 0 or (facts.size < 65536 and not path.read_bytes().strip()):
         raise FileRejected(f"{path.name}: empty file (0 data rows)")
     with path.open("rb") as fh:
         start = fh.read(3)
@@ -305,17 +366,30 @@ def stage_csv(con, path: Path, cfg: FeedConfig, relation: str, tmp_dir: Path) ->
     elif cfg.encoding != "auto":
         encoding = cfg.encoding
     else:
-        encoding = "utf-8"
-        try:
-            _scan_bytes(path, "utf-8", cfg, None)
-        except FileRejected:
-            encoding = "gb18030"  # superset of GBK and GB2312
+        encoding = "utf-8" if _valid_start(path, "utf-8") else "gb18030"
+    if encoding in ("utf-8", "utf-8-sig") and not _valid_start(path, encoding):
+        _scan_bytes(path, encoding, cfg, None)  # raises with the byte and line
+    newlines, ends_nl = facts.newlines, facts.ends_with_newline
     readable = path
+    rejects = None
+    if encoding in ("utf-8", "utf-8-sig"):
+        first = _first_record(path, "utf-8")
+        header = [clean_header(h) for h in first] if first else []
+        if not any(header):
+            raise FileRejected(f"{path.name}: empty file (no header row)")
+        columns_sql = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in column_names(len(header))) + "}"
+        rejects = _read_csv_text(con, str(path).replace("'", "''"), relation, columns_sql)
+        invalid = [r for r in rejects if r[1] == "INVALID ENCODING"]
+        if invalid:
+            if cfg.encoding != "auto" or encoding == "utf-8-sig":
+                _scan_bytes(path, encoding, cfg, None)  # raises with the byte and line
+                raise FileRejected(
+                    f"{path.name}: wrong encoding: not valid {encoding} (line {invalid[0][0]}); "
+                    f"declare the right 'encoding' in {cfg.name}.yml or use 'auto'")
+            encoding, rejects = "gb18030", None  # superset of GBK and GB2312
     if encoding in ("gbk", "gb18030"):
         readable = tmp_dir / f"{relation}.utf8.csv"
-        newlines, ends_nl = _scan_bytes(path, encoding, cfg, readable)
-    else:
-        newlines, ends_nl = _scan_bytes(path, encoding, cfg, None)
+        _scan_bytes(path, encoding, cfg, readable)
     first = _first_record(readable, "utf-8")
     header = [clean_header(h) for h in first] if first else []
     if not any(header):
@@ -324,15 +398,8 @@ def stage_csv(con, path: Path, cfg: FeedConfig, relation: str, tmp_dir: Path) ->
     cols = column_names(width)
     columns_sql = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + "}"
     source = str(readable).replace("'", "''")
-    con.execute(f"drop table if exists {relation}_rej; drop table if exists {relation}_scan")
-    con.execute(f"""
-        create or replace temp table {relation}_read as
-        select * from read_csv('{source}', auto_detect=false, header=true, columns={columns_sql},
-            delim=',', quote='"', escape='"', encoding='utf-8', store_rejects=true,
-            rejects_table='{relation}_rej', rejects_scan='{relation}_scan', max_line_size=10000000)""")
-    rejects = con.execute(
-        f"select line, min(error_type::varchar), min(csv_line), min(error_message) from {relation}_rej "
-        "group by line order by line").fetchall()
+    if rejects is None:
+        rejects = _read_csv_text(con, source, relation, columns_sql)
     physical = {r[0]: r[0] for r in rejects}  # DuckDB's line of a rejected row -> the line a person sees
     n_read = con.execute(f"select count(*) from {relation}_read").fetchone()[0]
     physical_lines = newlines + (0 if ends_nl else 1)
@@ -343,8 +410,8 @@ def stage_csv(con, path: Path, cfg: FeedConfig, relation: str, tmp_dir: Path) ->
         # A good row's line skips the rejected lines before it.
         gaps = [line - 2 - i for i, (line, *_rest) in enumerate(rejects)]
         shift = (" + ".join(f"(rowid >= {g})::int" for g in gaps)) if gaps else "0"
-        # A view numbers the rows (rowids stay put after the delete), so the file is stored once.
-        con.execute(f"delete from {relation}_read where {blank}")
+        # A view numbers the rows, so the file is stored once. Blank rows (all fields empty) stay
+        # in it: they have no key, so they never load, and the loader does not quarantine them.
         con.execute(f"""
             create or replace temp view {relation} as
             select (rowid + 2 + {shift})::integer as _row_number, {', '.join(cols)} from {relation}_read""")
@@ -385,8 +452,9 @@ def stage_csv(con, path: Path, cfg: FeedConfig, relation: str, tmp_dir: Path) ->
             records as (select rowid as k, * from {relation}_read)
             select s.line::integer as _row_number, {', '.join('r.' + c for c in cols)}
             from records r join starts s using (k) where not ({blank})""")
-    for suffix in ("_lines", "_lines0", "_starts") + (() if keep_read else ("_read",)):
-        con.execute(f"drop table if exists {relation}{suffix}")
+    if not keep_read:
+        con.execute("; ".join(f"drop table if exists {relation}{suffix}"
+                              for suffix in ("_lines", "_lines0", "_starts", "_read")))
     bad_rows: list[BadRow] = []
     extra_rows: list[list] = []
     last_line = physical_lines
@@ -411,7 +479,7 @@ def stage_csv(con, path: Path, cfg: FeedConfig, relation: str, tmp_dir: Path) ->
         con.executemany(f"insert into {relation}_all values (?, {', '.join('?' for _ in cols)})", extra_rows)
         con.execute(f"drop view if exists {relation}; drop table if exists {relation}")
         con.execute(f"alter table {relation}_all rename to {relation}")
-    n_rows = con.execute(f"select count(*) from {relation}").fetchone()[0]
+    n_rows = con.execute(f"select count(*) from (select 1 from {relation} where not ({blank}) limit 1)").fetchone()[0]
     if n_rows == 0 and not bad_rows:
         raise FileRejected(f"{path.name}: empty file (header but 0 data rows)")
     return StagedFile(header, relation, encoding=encoding, bad_rows=bad_rows, ends_with_newline=ends_nl,
@@ -438,10 +506,11 @@ def stage_table(con, table: RawTable, relation: str) -> StagedFile:
     return StagedFile(table.header, relation, encoding=table.encoding, bad_rows=bad)
 
 
-def stage_file(con, path: Path, cfg: FeedConfig, relation: str, tmp_dir: Path) -> StagedFile:
+def stage_file(con, path: Path, cfg: FeedConfig, relation: str, tmp_dir: Path,
+               facts: FileFacts | None = None) -> StagedFile:
     try:
         if cfg.format == "csv":
-            return stage_csv(con, path, cfg, relation, tmp_dir)
+            return stage_csv(con, path, cfg, relation, tmp_dir, facts=facts)
         return stage_table(con, read_file(path, cfg), relation)
     except FileRejected:
         raise
