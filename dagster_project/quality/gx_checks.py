@@ -291,12 +291,19 @@ def merge_outcomes(parts: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
     return list(merged.values())
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _quoted(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
 
 
-def table_rule_sql(suite: SuiteFile, index: int, source: str) -> str:
-    """The failing rows of a whole-table rule as SQL over `source` (the relation, current rows)."""
+def table_rule_sql(suite: SuiteFile, index: int, source: str, batch: str | None = None) -> str:
+    """The failing rows of a whole-table rule as SQL over `source` (the relation, current rows).
+    Uniqueness with `batch` (a predicate selecting the batch's rows): only the keys the batch has are
+    counted over the whole table. A repeated key always involves a load that was in a batch when it
+    arrived, and every load with a failing row stays in the batch, so nothing is missed."""
     exp = suite.document["expectations"][index]
     kwargs = exp.get("kwargs", {})
     kind = exp["type"]
@@ -304,8 +311,9 @@ def table_rule_sql(suite: SuiteFile, index: int, source: str) -> str:
         # as GX: every row of a duplicated key fails (not only the second); a NULL in the key is not compared
         keys = [kwargs["column"]] if kind == "expect_column_values_to_be_unique" else list(kwargs["column_list"])
         cols = ", ".join(_quoted(c) for c in keys)
-        return (f"select * from {source} where ({cols}) in (select ({cols}) from {source} "
-                f"where {' and '.join(f'{_quoted(c)} is not null' for c in keys)} group by {cols} having count(*) > 1)")
+        scope = f"({cols}) in (select ({cols}) from {source} where {batch}) and " if batch else ""
+        return (f"select * from {source} where ({cols}) in (select ({cols}) from {source} where {scope}"
+                f"{' and '.join(f'{_quoted(c)} is not null' for c in keys)} group by {cols} having count(*) > 1)")
     if kind == "expect_column_pair_values_to_be_equal":
         a, b = _quoted(kwargs["column_A"]), _quoted(kwargs["column_B"])
         return f"select * from {source} where {a} is not null and {b} is not null and {a} <> {b}"
@@ -317,10 +325,12 @@ def table_rule_sql(suite: SuiteFile, index: int, source: str) -> str:
                          "expect_column_pair_values_to_be_equal, expect_column_values_to_be_in_set)")
 
 
-def validate_table_rule(suite: SuiteFile, index: int, con: duckdb.DuckDBPyConnection, source: str) -> dict[str, Any]:
-    """A whole-table rule evaluated in SQL on DuckDB, reported in the shape of a GX result."""
+def validate_table_rule(suite: SuiteFile, index: int, con: duckdb.DuckDBPyConnection, source: str,
+                        batch: str | None = None, failed_loads: set[str] | None = None) -> dict[str, Any]:
+    """A whole-table rule evaluated in SQL on DuckDB, reported in the shape of a GX result.
+    The loads of its failing rows are added to `failed_loads` (they stay in the batch)."""
     declared = suite.document["expectations"][index]
-    sql = table_rule_sql(suite, index, source)
+    sql = table_rule_sql(suite, index, source, batch)
     params = list(declared["kwargs"]["value_set"]) if declared["type"] == "expect_column_values_to_be_in_set" else []
     columns = expectation_columns(declared.get("kwargs", {}))
     wanted = columns + [c for c in suite.row_id_columns if c not in columns]
@@ -338,6 +348,8 @@ def validate_table_rule(suite: SuiteFile, index: int, con: duckdb.DuckDBPyConnec
         outcome["failing_values"] = [
             {"value": _json_safe(v[0]) if len(columns) == 1 else dict(zip(columns, _json_safe(list(v[:-1])))),
              "rows": int(v[-1])} for v in values]
+        if failed_loads is not None:
+            failed_loads |= {r[0] for r in con.execute(f"select distinct {BATCH_COLUMN} from ({sql})", params).fetchall()}
     return outcome
 
 
@@ -392,16 +404,16 @@ def batch_slices(suite: SuiteFile, con: duckdb.DuckDBPyConnection, whole_table: 
             parts = -(-n // max_rows)
             step = -(-(last - first + 1) // parts)
             for lo in range(first, last + 1, step):
-                slices.append((f"{BATCH_COLUMN} = '{load_id}' and _row_number between {lo} and {lo + step - 1}",
+                slices.append((f"{BATCH_COLUMN} = {_literal(load_id)} and _row_number between {lo} and {lo + step - 1}",
                                [load_id]))
             continue
         if pending and pending_rows + n > max_rows:
-            slices.append((f"{BATCH_COLUMN} in ({', '.join(repr(i) for i in pending)})", pending))
+            slices.append((f"{BATCH_COLUMN} in ({', '.join(_literal(i) for i in pending)})", pending))
             pending, pending_rows = [], 0
         pending.append(load_id)
         pending_rows += n
     if pending:
-        slices.append((f"{BATCH_COLUMN} in ({', '.join(repr(i) for i in pending)})", pending))
+        slices.append((f"{BATCH_COLUMN} in ({', '.join(_literal(i) for i in pending)})", pending))
     return [row[0] for row in loads], slices, sum(row[1] for row in loads)
 
 
@@ -443,7 +455,15 @@ def validate_suite(suite: SuiteFile, database: Path, whole_table: bool = False,
             if not parts:  # nothing new: no row to judge, every row rule holds on the batch
                 parts = [[_outcome(documents[i], i, True, 0) for i in row_rules]]
         row_outcomes = merge_outcomes(parts)
-        outcomes = row_outcomes + [validate_table_rule(suite, i, con, source) for i in table_rules]
+        # uniqueness of a partial batch: only its keys (table_rule_sql); otherwise every row
+        batch = None
+        if batched and not whole_table:
+            batch = (f"{BATCH_COLUMN} in ({', '.join(_literal(i) for i in load_ids)})" if load_ids else "false")
+        outcomes = row_outcomes + [
+            validate_table_rule(suite, i, con, source,
+                                batch if documents[i]["type"] in TABLE_RULE_TYPES else None,
+                                failed_loads if batched else None)
+            for i in table_rules]
     facts = {"batched": batched, "load_ids": load_ids, "failed_loads": failed_loads,
              "batch": ("whole relation" if not batched else "whole table" if whole_table
                        else f"{len(load_ids)} load(s) not yet validated")}

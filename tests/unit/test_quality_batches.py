@@ -72,6 +72,10 @@ def test_only_new_loads_are_validated_and_uniqueness_spans_the_table(tmp_path):
         {"region_code": "150200", "year": 2021, "_source_file": "L2.csv", "_row_number": 2},
         {"region_code": "150200", "year": 2021, "_source_file": "L3.csv", "_row_number": 2}]
     assert unique["failing_values"] == [{"value": {"region_code": "150200", "year": 2021}, "rows": 2}]
+    with duckdb.connect(str(database), read_only=True) as con:
+        settled = dict(con.execute("select load_id, passed from raw._check_batches where run_id = 'r2'").fetchall())
+    # L1 has the negative value, L3 the repeated key: both stay in the batch (L2 passed in r1, not re-read)
+    assert settled == {"L1": False, "L3": False}
 
     # The bad rows are superseded (a corrected file): nothing of L1 is current any more, L3 failed
     # (WARN) so it is validated again; L4 is new. L2 passed and is not read again.

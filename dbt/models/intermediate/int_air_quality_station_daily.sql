@@ -22,7 +22,7 @@
 
 with hours as (
     select h.station_code, s.region_code, s.is_evaluation_station, h.observed_date, h.hour,
-           h.so2, h.no2, h.pm10, h.co, h.pm25, h.o3, greatest(h.loaded_at, s.loaded_at) as loaded_at
+           h.so2, h.no2, h.pm10, h.co, h.pm25, h.o3, h.load_id, greatest(h.loaded_at, s.loaded_at) as loaded_at
     from {{ ref('stg_air_quality_hourly') }} as h
     inner join {{ ref('stg_air_quality_stations') }} as s on s.station_code = h.station_code
     where true
@@ -38,6 +38,7 @@ station_days as (
         bool_or(is_evaluation_station) as is_evaluation_station,
         observed_date,
         max(loaded_at) as data_as_of,
+        string_agg(distinct load_id, ';' order by load_id) as load_ids,
         {%- for p in means %}
         avg({{ p }}) as {{ p }}_24h,
         count({{ p }}) as {{ p }}_hours,
@@ -91,5 +92,6 @@ select
     o3_8h,
     cast(o3_8h_windows as integer) as o3_8h_windows,
     coalesce(o3_8h_windows >= {{ min_valid_8h_windows }} or o3_8h > {{ o3_8h_limit }}, false) as o3_8h_is_valid,
+    load_ids,
     data_as_of
 from o3_8h
