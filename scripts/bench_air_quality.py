@@ -215,6 +215,20 @@ def run_dbt_air_quality(env: dict[str, str], target: Path) -> tuple[float, float
     return wall, results["elapsed_time"]
 
 
+def last_dbt_build(env: dict[str, str]) -> tuple[float, float, list[tuple[float, str]]]:
+    """(dbt elapsed seconds, seconds in the air-quality models, slowest nodes) of the nightly job's latest dbt build."""
+    target = Path(env["DBT_TARGET_PATH"])
+    target = target if target.is_absolute() else REPO / "dbt" / target
+    runs = sorted(target.glob("*/run_results.json"), key=lambda p: p.stat().st_mtime)
+    if not runs:
+        return 0.0, 0.0, []
+    results = json.loads(runs[-1].read_text())
+    nodes = results["results"]
+    air = sum(r["execution_time"] for r in nodes if r["unique_id"].split(".")[-1] in AIR_QUALITY_MODELS)
+    slowest = sorted(((r["execution_time"], r["unique_id"].split(".", 2)[-1]) for r in nodes), reverse=True)[:5]
+    return results["elapsed_time"], air, slowest
+
+
 def hand_sql(files: list[Path], station_file: Path, warehouse: Path) -> tuple[float, int, int]:
     """(seconds, city-days, differences against marts.fct_air_quality_daily)."""
     import duckdb
@@ -280,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         new_day = generate_air_quality_hourly(root / "landing", end, end + dt.timedelta(days=1), args.seed,
                                               stations_file=False)
         new_wall, new_rc, new_steps = run_nightly(env)
+        new_dbt_elapsed, new_dbt_air, new_dbt_slowest = last_dbt_build(env)
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
         # the incremental result (the mart after the new day) against the hand SQL over every file
         _, new_city_days, new_differences = hand_sql(info["hourly"] + new_day["hourly"], info["stations"], warehouse)
@@ -302,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  one new day ({new_day['rows']:,} station-hours): nightly job {new_wall:.1f} s end to end (exit {new_rc})")
         for k, v in sorted(new_steps.items(), key=lambda kv: -kv[1])[:8]:
             print(f"    step {k[:40]:40s}: {v:7.1f} s")
+        print(f"    dbt build {new_dbt_elapsed:.1f} s, of which the air-quality models (incremental) {new_dbt_air:.1f} s; "
+              f"slowest: {', '.join(f'{n} {t:.1f} s' for t, n in new_dbt_slowest[:3])}")
         print(f"  after the new day, incremental mart = hand SQL: "
               f"{'yes' if new_differences == 0 else f'NO, {new_differences} rows differ'} ({new_city_days:,} city-days)")
         print(f"  peak RSS over both runs           : {peak_mb:,} MB (job and children)")
