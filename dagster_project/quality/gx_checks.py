@@ -386,8 +386,9 @@ def is_batched(suite: SuiteFile, con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def batch_slices(suite: SuiteFile, con: duckdb.DuckDBPyConnection, whole_table: bool,
-                 max_rows: int = BATCH_ROWS) -> tuple[list[str], list[str], int]:
-    """(the batch's load ids, SQL predicates each selecting at most ~max_rows of them, rows in the batch).
+                 max_rows: int = BATCH_ROWS) -> tuple[list[str], list[tuple[str, list[str]]], int]:
+    """(the batch's load ids, slices: an SQL predicate selecting at most ~max_rows of them and its load
+    ids, rows in the batch).
     The batch: current rows of every load this version of the suite has not validated clean."""
     from dagster_project.quality import store
 
@@ -459,10 +460,11 @@ def validate_suite(suite: SuiteFile, database: Path, whole_table: bool = False,
         batch = None
         if batched and not whole_table:
             batch = (f"{BATCH_COLUMN} in ({', '.join(_literal(i) for i in load_ids)})" if load_ids else "false")
+        # a load with a repeated key stays in the batch, so its key is counted again next run;
+        # other whole-table rules read every row anyway
         outcomes = row_outcomes + [
-            validate_table_rule(suite, i, con, source,
-                                batch if documents[i]["type"] in TABLE_RULE_TYPES else None,
-                                failed_loads if batched else None)
+            validate_table_rule(suite, i, con, source, batch, failed_loads if batched else None)
+            if documents[i]["type"] in TABLE_RULE_TYPES else validate_table_rule(suite, i, con, source)
             for i in table_rules]
     facts = {"batched": batched, "load_ids": load_ids, "failed_loads": failed_loads,
              "batch": ("whole relation" if not batched else "whole table" if whole_table

@@ -115,3 +115,38 @@ def test_large_batches_are_validated_in_slices_with_the_same_outcome(tmp_path):
     with duckdb.connect(str(database), read_only=True) as con:
         _, slices, rows = gx_checks.batch_slices(suite, con, whole_table=True, max_rows=10)
     assert rows == 65 and len(slices) == 4 + 3
+
+
+def test_a_region_missing_from_the_new_file_is_found_by_the_whole_table_rule(tmp_path):
+    # the generated completeness rule (meta.scope "table"): 150300 reported 2020 (load L1, validated
+    # clean in the first run) but is absent from the 2021 file L2: only its old row can show the gap.
+    database = tmp_path / "w.duckdb"
+    document = {
+        "name": "raw_beds_rules",
+        "meta": {"asset_key": ["raw", "beds"], "row_id_columns": ["_source_file", "_row_number", "region_code"],
+                 "relation": "(select f.*, r.years_reported as years_reported_for_region, t.years_in_feed "
+                             "from raw.beds as f join (select region_code, count(distinct year) as years_reported "
+                             "from raw.beds where _superseded_by_load_id is null group by region_code) as r "
+                             "using (region_code) cross join (select count(distinct year) as years_in_feed "
+                             "from raw.beds where _superseded_by_load_id is null) as t "
+                             "where f._superseded_by_load_id is null)"},
+        "expectations": [
+            {"type": "expect_column_pair_values_to_be_equal",
+             "kwargs": {"column_A": "years_reported_for_region", "column_B": "years_in_feed"},
+             "meta": {"severity": "WARN", "notes": "incomplete", "scope": "table"}},
+            {"type": "expect_column_values_to_be_between", "kwargs": {"column": "beds", "min_value": 0},
+             "meta": {"severity": "ERROR", "notes": "not negative"}},
+        ],
+    }
+    path = tmp_path / "raw_beds_rules.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    suite = load_suite_file(path)
+    _load(database, "L1", [("150200", 2020, 100), ("150300", 2020, 50)])
+    assert run_suite(suite, database, run_id="r1").passed is True
+    _load(database, "L2", [("150200", 2021, 110)])
+    second = run_suite(suite, database, run_id="r2")
+    assert second.metadata["rows_validated"].value == 1  # GX read the new file's row only
+    assert second.passed is False and second.severity.value == "WARN"
+    gap = _failed(second)["expect_column_pair_values_to_be_equal:WARN"]
+    assert gap["failing_rows"] == [{"years_reported_for_region": 1, "years_in_feed": 2,
+                                    "_source_file": "L1.csv", "_row_number": 3, "region_code": "150300"}]
