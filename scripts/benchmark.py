@@ -15,7 +15,9 @@ dir; copy sources/ there and replace the bundled data of the generated feeds; ru
 HCW_WAREHOUSE, HCW_LANDING_DIR, HCW_ARCHIVE_DIR and DAGSTER_HOME pointing into the temp dir; print
 wall time, peak RSS (the job and its dbt subprocess) and the row counts. Numbers go in
 docs/indicators.md; no test asserts a time.
-The hourly air-quality chain at national scale has its own benchmark: scripts/bench_air_quality.py.
+The hourly air-quality chain at national scale has its own benchmark, run from here with
+`--air-quality [--months 12]` (scripts/bench_air_quality.py: pipeline and hand-written SQL on the
+same files, identical city-days asserted, ratio, peak RSS, one new day end to end).
 """
 
 from __future__ import annotations
@@ -113,7 +115,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-ingest", action="store_true", help="skip the ingest benchmark")
     parser.add_argument("--ingest-stations", type=int, default=1900)
     parser.add_argument("--ingest-days", type=int, default=366)
+    parser.add_argument("--air-quality", action="store_true",
+                        help="benchmark the hourly air-quality chain instead (scripts/bench_air_quality.py)")
+    parser.add_argument("--months", type=int, default=12, help="with --air-quality: months of hourly data")
     args = parser.parse_args(argv)
+    if args.air_quality:
+        from bench_air_quality import main as bench_air_quality
+
+        return bench_air_quality(["--months", str(args.months), "--seed", str(args.seed),
+                                  *(["--keep"] if args.keep else [])])
 
     root = Path(tempfile.mkdtemp(prefix="hcw_benchmark_"))
     try:

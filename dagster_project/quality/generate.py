@@ -45,8 +45,9 @@ class GeneratorError(RuntimeError):
     pass
 
 
-def _exp(type_: str, kwargs: dict[str, Any], severity: str, notes: str) -> dict[str, Any]:
-    return {"type": type_, "kwargs": kwargs, "meta": {"severity": severity, "notes": notes}}
+def _exp(type_: str, kwargs: dict[str, Any], severity: str, notes: str, scope: str | None = None) -> dict[str, Any]:
+    meta = {"severity": severity, "notes": notes, **({"scope": scope} if scope else {})}
+    return {"type": type_, "kwargs": kwargs, "meta": meta}
 
 
 def _number(text: str) -> int | float | None:
@@ -174,7 +175,9 @@ def feed_rules_suite(cfg: FeedConfig, hand_written: dict[str, Any] | None = None
         expectations.append(_exp(
             "expect_column_pair_values_to_be_equal",
             {"column_A": "years_reported_for_region", "column_B": "years_in_feed"}, "WARN",
-            "数据不完整：该地区缺少部分年份 / incomplete: the region lacks some of the years the feed covers"))
+            "数据不完整：该地区缺少部分年份 / incomplete: the region lacks some of the years the feed covers",
+            # a region missing from the new file is not in its rows: judged on the whole table, in SQL
+            scope="table"))
     relation = table
     meta: dict[str, Any] = {"where": CURRENT_ROWS}
     if derived:

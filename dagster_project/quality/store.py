@@ -3,6 +3,8 @@
   raw._check_results   one row per check evaluation: run, check, asset, status, counts
   raw._check_failures  one row per failing row of an expectation: run, check, expectation,
                        severity, source file and row (raw feeds), the row's keys and its value
+  raw._check_batches   one row per suite version and load it validated: whether the load's rows
+                       passed; a load that passed is not validated again by that suite version
 
 Example: the failing rows of the last nightly run, with where they came from
 
@@ -34,6 +36,10 @@ create table if not exists raw._check_failures (
     run_id varchar, checked_at timestamp, check_name varchar, asset_key varchar, expectation varchar,
     column_names varchar, severity varchar, notes varchar, unexpected_count integer,
     source_file varchar, row_number integer, row_key varchar, value varchar
+);
+create table if not exists raw._check_batches (
+    check_name varchar, suite_sha256 varchar, load_id varchar, run_id varchar, checked_at timestamp,
+    passed boolean
 );
 """
 
@@ -76,6 +82,29 @@ def _insert(database: Path, result: tuple, failures: list[tuple]) -> None:
         if failures:
             con.executemany("insert into raw._check_failures values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                             [list(f) for f in failures])
+
+
+def validated_loads(con: duckdb.DuckDBPyConnection, check_name: str, suite_sha256: str) -> set[str]:
+    """Load ids whose rows this version of the suite validated and found clean (latest validation passed)."""
+    try:
+        rows = con.execute("""
+            select load_id from raw._check_batches where check_name = ? and suite_sha256 = ?
+            qualify row_number() over (partition by load_id order by checked_at desc) = 1 and passed""",
+                           [check_name, suite_sha256]).fetchall()
+    except duckdb.CatalogException:
+        return set()
+    return {r[0] for r in rows}
+
+
+def record_batch(database: Path, run_id: str, check_name: str, suite_sha256: str, load_ids: list[str],
+                 failed_loads: set[str]) -> None:
+    if not load_ids:
+        return
+    now = dt.datetime.now()  # to the microsecond: the latest validation of a load wins
+    with duckdb.connect(str(database)) as con:
+        con.execute(DDL)
+        con.executemany("insert into raw._check_batches values (?,?,?,?,?,?)",
+                        [[check_name, suite_sha256, i, run_id, now, i not in failed_loads] for i in load_ids])
 
 
 def record_suite_result(database: Path, run_id: str, suite: SuiteFile, severity: str,

@@ -23,7 +23,7 @@ from tests.conftest import duck
 
 DQ_MODELS = [
     "stg_healthcare_resources", "stg_maternal_child_health", "stg_population_by_age",
-    "stg_air_quality_hourly", "stg_air_quality_stations",
+    "stg_air_quality_hourly", "stg_air_quality_stations", "int_air_quality_station_daily",
     "int_dq_series", "int_dq_time_consistency", "int_dq_outliers", "int_dq_air_station_day",
     "int_dq_rule_violations", "int_dq_denominators", "int_dq_source_rows",
     "fct_report_completeness", "fct_data_quality_finding", "fct_data_quality_summary",

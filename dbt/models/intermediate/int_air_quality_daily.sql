@@ -7,10 +7,24 @@
 -- Per city-day: a valid computed AQI first, then the published one, then an invalid computed day
 -- (kept, is_valid_day false, so the gap is visible). `standard` names the HJ 633 edition in force
 -- that day (for a published AQI: the edition the publisher had to apply).
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='observed_date',
+          on_schema_change='sync_all_columns') }}
+-- Incremental by date: the dates with city statistics or published AQI newer than the table
+-- (macros/air_quality_incremental.sql); data_as_of = the newest input of any candidate of the city-day.
 {%- set required_metrics = ['so2_24h', 'no2_24h', 'pm10_24h', 'co_24h', 'pm25_24h', 'o3_8h'] %}
 
 with iaqi as (
     select * from {{ ref('int_air_quality_iaqi') }}
+    where true
+    {{- air_quality_dates_to_build(ref('int_air_quality_daily_statistics'),
+          extra="select observed_date from " ~ ref('stg_air_quality_daily') ~ " where loaded_at > " ~ air_quality_watermark()) }}
+),
+
+published as (
+    select * from {{ ref('stg_air_quality_daily') }}
+    where true
+    {{- air_quality_dates_to_build(ref('int_air_quality_daily_statistics'),
+          extra="select observed_date from " ~ ref('stg_air_quality_daily') ~ " where loaded_at > " ~ air_quality_watermark()) }}
 ),
 
 standards as (
@@ -27,6 +41,7 @@ computed as (
         -- the fewest evaluation stations any of the six required statistics rests on
         min(case when metric in ('{{ required_metrics | join("', '") }}') then stations_used end) as stations_used,
         max(standard) as standard,
+        max(data_as_of) as data_as_of,
         'computed_hourly' as source
     from iaqi
     group by region_code, observed_date
@@ -56,6 +71,7 @@ candidates as (
         c.n_valid_required = {{ required_metrics | length }} and c.aqi is not null as is_valid_day,
         c.stations_used,
         c.standard,
+        c.data_as_of,
         c.source
     from computed as c
     left join computed_primary as p
@@ -70,8 +86,9 @@ candidates as (
         d.aqi is not null as is_valid_day,
         cast(null as integer) as stations_used,
         st.standard,
+        d.loaded_at as data_as_of,
         'published_daily' as source
-    from {{ ref('stg_air_quality_daily') }} as d
+    from published as d
     left join standards as st
         on d.observed_date >= st.valid_from
        and (st.valid_to is null or d.observed_date < st.valid_to)
@@ -83,7 +100,8 @@ ranked as (
         row_number() over (
             partition by region_code, observed_date
             order by is_valid_day desc, case source when 'computed_hourly' then 0 else 1 end
-        ) as preference
+        ) as preference,
+        max(data_as_of) over (partition by region_code, observed_date) as newest_input
     from candidates
 )
 
@@ -106,6 +124,7 @@ select
     is_valid_day,
     stations_used,
     standard,
-    source
+    source,
+    newest_input as data_as_of
 from ranked
 where preference = 1

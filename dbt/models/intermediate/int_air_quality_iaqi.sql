@@ -26,7 +26,8 @@ select
             b.iaqi_low + (b.iaqi_high - b.iaqi_low) * (s.concentration - b.concentration_low)
                        / (b.concentration_high - b.concentration_low)
             - 1e-9) as integer)
-    end as iaqi
+    end as iaqi,
+    s.data_as_of
 from {{ ref('int_air_quality_daily_statistics') }} as s
 left join standards as st
     on s.observed_date >= st.valid_from

@@ -1,7 +1,10 @@
 -- 城市空气质量日报 / City daily air quality for analysts: one row per city and day with the AQI,
 -- category, primary pollutant, the six concentrations the AQI was computed from (city means of the
 -- valid evaluation stations, rounded as reported; NULL for a published-only day), the number of
--- stations used, and the HJ 633 edition that scored the day.
+-- stations used, and the HJ 633 edition that scored the day. Incremental by date
+-- (macros/air_quality_incremental.sql); data_as_of = load time of the newest raw row behind the day.
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='observed_date',
+          on_schema_change='sync_all_columns') }}
 with statistics as (
     select
         region_code,
@@ -14,7 +17,7 @@ with statistics as (
         max(case when metric = 'o3_8h' then concentration end) as o3_8h,
         max(case when metric = 'o3_1h' then concentration end) as o3_1h
     from {{ ref('int_air_quality_daily_statistics') }}
-    where is_valid
+    where is_valid {{- air_quality_dates_to_build(ref('int_air_quality_daily')) }}
     group by region_code, observed_date
 )
 
@@ -36,10 +39,12 @@ select
     s.o3_1h,
     d.stations_used,
     d.standard,
-    d.source
+    d.source,
+    d.data_as_of
 from {{ ref('int_air_quality_daily') }} as d
 left join statistics as s
     on s.region_code = d.region_code
    and s.observed_date = d.observed_date
    and d.source = 'computed_hourly'
 left join {{ ref('dim_region') }} as r on r.region_code = d.region_code
+where true {{- air_quality_dates_to_build(ref('int_air_quality_daily'), column='d.observed_date') }}

@@ -9,6 +9,7 @@ select
     no2,
     co,
     o3,
-    _load_id as load_id
+    _load_id as load_id,
+    _loaded_at as loaded_at
 from {{ source('raw', 'air_quality_hourly') }}
 where _superseded_by_load_id is null

@@ -6,6 +6,7 @@ select
     region_code,
     station_type_zh,
     station_type_zh = '城市评价点' as is_evaluation_station,
-    _load_id as load_id
+    _load_id as load_id,
+    _loaded_at as loaded_at
 from {{ source('raw', 'air_quality_stations') }}
 where _superseded_by_load_id is null
