@@ -153,8 +153,9 @@ def key_text(row_key: str | None, names: dict[str, str]) -> str:
         parsed = json.loads(row_key)
     except ValueError:
         parsed = None
-    if isinstance(parsed, dict):
-        return " · ".join(f"{k} {region_label(v, names) if 'region' in k else v}" for k, v in parsed.items())
+    if isinstance(parsed, dict):  # the region first, then the year, then the rest
+        order = sorted(parsed, key=lambda k: (0 if "region" in k else 1 if k == "year" else 2))
+        return " · ".join(f"{k} {region_label(parsed[k], names) if 'region' in k else parsed[k]}" for k in order)
     return _CODE.sub(lambda m: region_label(m.group(1), names), row_key)
 
 
