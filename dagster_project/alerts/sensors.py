@@ -89,7 +89,7 @@ def read_findings(database: Path, attempts: int = 5, wait_seconds: float = 2.0) 
         except duckdb.IOException:  # locked by a writer
             if attempt + 1 < attempts:
                 time.sleep(wait_seconds)
-        except duckdb.CatalogException:
+        except duckdb.Error:  # no such table yet, or any other reason: logged, never fatal to alerting
             log.exception("data-quality findings not readable in %s", database)
             return None
     log.error("data-quality findings not read: the warehouse %s is locked by another process", database)
