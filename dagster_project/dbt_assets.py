@@ -97,5 +97,13 @@ def healthy_city_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResour
     args = ["build"]
     if config.dbt_vars():
         args += ["--vars", json.dumps(config.dbt_vars())]
-    yield from dbt.cli(args, context=context).stream()
+    invocation = dbt.cli(args, context=context)
+    try:
+        yield from invocation.stream()
+    finally:  # also when a test failed: its result belongs in the check store and the report
+        if invocation.process.poll() is not None:  # dbt has exited (not a step torn down mid-build)
+            from dagster_project.quality.dbt_results import record_dbt_build
+
+            record_dbt_build(settings.warehouse_path(), context.run.run_id, invocation.target_path,
+                             dbt_project.manifest_path)
     _prune_run_targets()

@@ -10,12 +10,17 @@ Rules (docs/alerts.md):
   - while it stays open, later runs with the same failure only update last_seen (no message);
   - if the announcement could not be delivered on any channel, the next run tries again;
   - the first later run where the check passes (or the job succeeds) closes it and announces
-    the recovery once.
+    the recovery once;
+  - a data-quality finding (marts.fct_data_quality_finding) is an incident of its own, keyed by
+    its stable finding_id: opened when a dbt build first finds it, closed by the first dbt build
+    that no longer does. Its description is kept in incident_details, so the recovery message can
+    still name the region, the year and the rule after the finding has left the mart.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -33,6 +38,7 @@ create table if not exists incident_history (
     incident_key text, kind text, asset text, check_name text, opened_at text, opened_run_id text,
     closed_at text, closed_run_id text
 );
+create table if not exists incident_details (incident_key text primary key, detail text);
 """
 
 
@@ -112,3 +118,14 @@ class IncidentStore:
     def open_keys(self, prefix: str = "") -> list[str]:
         return [r[0] for r in self.con.execute(
             "select incident_key from incidents where incident_key like ? order by incident_key", [prefix + "%"])]
+
+    def set_detail(self, key: str, detail: dict) -> None:
+        self.con.execute("insert or replace into incident_details values (?, ?)",
+                         [key, json.dumps(detail, ensure_ascii=False, default=str)])
+
+    def get_detail(self, key: str) -> dict | None:
+        row = self.con.execute("select detail from incident_details where incident_key = ?", [key]).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def drop_detail(self, key: str) -> None:
+        self.con.execute("delete from incident_details where incident_key = ?", [key])

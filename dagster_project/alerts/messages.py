@@ -208,3 +208,142 @@ def recovery_message(kind: str, asset: str | None, check_name: str | None, job_n
     payload = {"event": "recovery", "kind": kind, "asset": asset, "check": check_name, "job": job_name,
                "run_id": run_id, "opened_run_id": opened_run_id}
     return Message(subject, "\n".join(body), payload)
+
+
+# check_type -> (中文, English) as administrators read them
+CHECK_TYPES = {
+    "consistency_over_time": ("时间一致性", "consistency over time"),
+    "outlier": ("异常值", "outlier"),
+    "related_data": ("相关数据一致性", "consistency between related data"),
+    "denominator": ("分母（人口）一致性", "population denominator"),
+    "completeness": ("报表完整性（未报）", "completeness (report missing)"),
+    "timeliness": ("报表及时性（逾期）", "timeliness (report late)"),
+}
+
+
+def _finding_headline(f: dict[str, Any]) -> tuple[str, str]:
+    """(subject, first body line) of a finding: late and missing reports name the department."""
+    region = " ".join(x for x in (f.get("region_name_zh"), f.get("region_code")) if x)
+    where = f"{region} {f.get('year') or ''}".strip()
+    department = f.get("department_zh") or ""
+    if f.get("rule_id") == "MISSING_REPORT":
+        return (f"{PREFIX} 报表未报送 / Report missing: {department} · {where} · {f.get('feed')}",
+                "事件 Incident: 报表未按期报送 / a report has not been received by its due date")
+    if f.get("rule_id") == "LATE_REPORT":
+        return (f"{PREFIX} 报表逾期报送 / Report late: {department} · {where} · {f.get('feed')}",
+                "事件 Incident: 报表逾期报送 / a report arrived after its due date")
+    zh, en = CHECK_TYPES.get(f.get("check_type"), (f.get("check_type"), f.get("check_type")))
+    what_zh, what_en = ("错误", "ERROR") if f.get("severity") == "ERROR" else ("警告", "WARN")
+    return (f"{PREFIX} 数据质量问题（{what_zh}）/ Data-quality finding ({what_en}): {zh} · {where} · "
+            f"{f.get('series') or f.get('rule_id')}",
+            f"事件 Incident: 新的数据质量问题 / a new data-quality finding ({en})")
+
+
+def _finding_lines(f: dict[str, Any]) -> list[str]:
+    zh, en = CHECK_TYPES.get(f.get("check_type"), (f.get("check_type"), f.get("check_type")))
+    region = " ".join(x for x in (f.get("region_name_zh"), f.get("region_code")) if x)
+    department = " / ".join(x for x in (f.get("department_zh"), f.get("department_en")) if x)
+    return [
+        *([f"负责部门 Responsible department: {department}"] if department else []),
+        f"检查 Check: {zh} / {en} · {f.get('rule_id')}",
+        *([f"地区 Region: {region}"] if region else []),
+        *([f"年度 Year: {f['year']}"] if f.get("year") is not None else []),
+        *([f"数据源 Feed: {f['feed']}"] if f.get("feed") else []),
+        *([f"序列 Series: {f['series']}"] if f.get("series") and f.get("series") != f.get("feed") else []),
+    ]
+
+
+def finding_message(f: dict[str, Any], run_id: str, job_name: str, report: str | None = None) -> Message:
+    """One new finding of marts.fct_data_quality_finding (a dict of its columns plus
+    department_zh/en, the publishers of its feeds)."""
+    subject, headline = _finding_headline(f)
+    if f.get("severity") == "ERROR":
+        effect = "ERROR（阻断发布 / blocks publishing）"
+    elif f.get("rule_severity") == "ERROR":
+        effect = f"WARN（已确认的来源错误，不阻断 / acknowledged source error, not blocking: {f.get('acknowledged_reason')}）"
+    else:
+        effect = "WARN（仅告警，照常发布 / alert only, still published）"
+    body = [
+        "健康城市数据仓库告警 / Healthy City Warehouse alert", "", headline, *_finding_lines(f),
+        f"级别 Severity: {effect}", "",
+        f"说明 {f.get('message_zh')}", f"Message: {f.get('message_en')}",
+        *([f"来源 Source: {f.get('source_row') or f.get('source_file')}"]
+          if f.get("source_row") or f.get("source_file") else []),
+        f"问题编号 Finding id: {f.get('finding_id')}",
+        f"运行 Dagster run: {run_id}（作业 job {job_name}）",
+        f"时间 Time: {_now_text()}", "",
+        "该问题持续期间不会重复发送；解决后会另行通知。/ This finding is not re-sent while it persists; "
+        "its resolution will be announced once.",
+        *([f"数据质量报告 Data-quality report: {report}"] if report else []),
+    ]
+    payload = {"event": "incident", "kind": "finding", "run_id": run_id, "job": job_name,
+               **{k: f.get(k) for k in FINDING_FIELDS}}
+    return Message(subject, "\n".join(body), payload)
+
+
+FINDING_FIELDS = ("finding_id", "check_type", "rule_id", "severity", "rule_severity", "region_code", "region_name_zh",
+                  "year", "feed", "series", "department_zh", "department_en", "value", "expected_low",
+                  "expected_high", "message_zh", "message_en", "source_file", "source_row")
+
+
+def finding_resolved_message(f: dict[str, Any], run_id: str, job_name: str, opened_run_id: str) -> Message:
+    """The finding is no longer in marts.fct_data_quality_finding after a dbt build."""
+    subject, _ = _finding_headline(f)
+    subject = subject.replace(f"{PREFIX} ", f"{PREFIX} 已解决 / Resolved: ", 1)
+    body = ["健康城市数据仓库通知 / Healthy City Warehouse notice", "",
+            "数据质量问题已解决 / Data-quality finding resolved", *_finding_lines(f),
+            f"原说明 Was: {f.get('message_zh')}", f"        {f.get('message_en')}",
+            "本次数据构建中不再出现该问题 / the dbt build of this run no longer finds it",
+            f"问题编号 Finding id: {f.get('finding_id')}",
+            f"运行 Dagster run: {run_id}", f"问题首次出现于运行 Finding opened in run: {opened_run_id}",
+            f"时间 Time: {_now_text()}"]
+    payload = {"event": "recovery", "kind": "finding", "run_id": run_id, "job": job_name,
+               "opened_run_id": opened_run_id, **{k: f.get(k) for k in FINDING_FIELDS}}
+    return Message(subject, "\n".join(body), payload)
+
+
+MAX_DIGEST_LINES = 40
+NO_DEPARTMENT = "未指明部门"
+
+
+def _digest_line(f: dict[str, Any]) -> str:
+    zh, _ = CHECK_TYPES.get(f.get("check_type"), (f.get("check_type"), ""))
+    region = " ".join(x for x in (f.get("region_name_zh"), f.get("region_code")) if x)
+    return f"- [{f.get('severity')}] {region} {f.get('year') or ''} · {zh}：{f.get('message_zh')}"
+
+
+def findings_digest_message(department: str, findings: list[dict[str, Any]], run_id: str, job_name: str,
+                            report: str | None = None, resolved: bool = False) -> Message:
+    """Many findings of one department in one message: the first night, or a rule that changed.
+    Each finding is still announced once and its resolution once."""
+    n = len(findings)
+    n_error = sum(1 for f in findings if f.get("severity") == "ERROR")
+    department_en = next((f.get("department_en") for f in findings if f.get("department_en")), "")
+    by_type: dict[str, int] = {}
+    for f in findings:
+        by_type[f.get("check_type")] = by_type.get(f.get("check_type"), 0) + 1
+    if resolved:
+        subject = f"{PREFIX} 已解决 / Resolved: {n} 条数据质量问题 data-quality findings · {department}"
+        headline = "数据质量问题已解决 / Data-quality findings resolved (本次数据构建中不再出现 / no longer found)"
+    else:
+        subject = (f"{PREFIX} 新的数据质量问题 {n} 条 / {n} new data-quality findings"
+                   f"（错误 ERROR {n_error}，警告 WARN {n - n_error}）: {department}")
+        headline = "事件 Incident: 新的数据质量问题 / new data-quality findings"
+    body = [
+        "健康城市数据仓库告警 / Healthy City Warehouse alert" if not resolved
+        else "健康城市数据仓库通知 / Healthy City Warehouse notice", "", headline,
+        f"负责部门 Responsible department: {department}" + (f" / {department_en}" if department_en else ""),
+        "按检查 By check: " + "；".join(f"{CHECK_TYPES.get(t, (t, t))[0]} {t} {c}" for t, c in sorted(by_type.items())),
+        f"运行 Dagster run: {run_id}（作业 job {job_name}）", f"时间 Time: {_now_text()}", "",
+        *[_digest_line(f) for f in findings[:MAX_DIGEST_LINES]],
+        *([f"- … 另有 {n - MAX_DIGEST_LINES} 条 / {n - MAX_DIGEST_LINES} more: "
+           "select * from marts.fct_data_quality_finding (数据质量报告 / the data-quality report)"]
+          if n > MAX_DIGEST_LINES else []),
+        "",
+        "每条问题只通知一次，解决后另行通知。/ Each finding is announced once; its resolution is announced once.",
+        *([f"数据质量报告 Data-quality report: {report}"] if report and not resolved else []),
+    ]
+    payload = {"event": "recovery" if resolved else "incident", "kind": "finding_digest", "run_id": run_id,
+               "job": job_name, "department": department, "count": n, "errors": n_error,
+               "findings": [{k: f.get(k) for k in FINDING_FIELDS} for f in findings[:MAX_DIGEST_LINES]]}
+    return Message(subject, "\n".join(body), payload)

@@ -9,12 +9,19 @@ Both read the run's check evaluations from the instance (ASSET_CHECK_EVALUATION 
 hand them to evaluate_run(), which keeps incident state (alerts/incidents.py) and sends one
 message per new incident and one per recovery. A plain @sensor paging through event records
 fails on the default SQLite instance (ecosystem.md §4), so we ride on the run-status cursor.
+
+Data-quality findings: when a run rebuilt marts/fct_data_quality_finding, every finding in it is
+an incident of its own (`finding:<finding_id>`): one message when it first appears, one when a
+later build no longer finds it, nothing in between. The two dbt tests that summarise the
+findings (dq_no_error_findings, dq_no_warn_findings) are therefore not incidents themselves.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 from dagster import DagsterEventType
@@ -22,8 +29,12 @@ from dagster import DagsterEventType
 from dagster_project.alerts.channels import AlertSettings, Message, deliver, log
 from dagster_project.alerts.incidents import incident_store
 from dagster_project.alerts.messages import (
-    CheckFailure, check_incident_message, error_text, recovery_message, run_incident_message,
+    NO_DEPARTMENT, CheckFailure, check_incident_message, error_text, finding_message, finding_resolved_message,
+    findings_digest_message, recovery_message, run_incident_message,
 )
+
+FINDINGS_ASSET = "marts/fct_data_quality_finding"
+FINDING_CHECKS = {"dq_no_error_findings", "dq_no_warn_findings"}  # summaries of the findings, alerted one by one
 
 
 @dataclass
@@ -45,6 +56,44 @@ def check_outcomes(instance: dg.DagsterInstance, run_id: str) -> list[CheckOutco
                                      ev.severity.value, list(failures.value) if failures is not None else [],
                                      ev.blocking is not False))
     return outcomes
+
+
+def findings_rebuilt(instance: dg.DagsterInstance, run_id: str) -> bool:
+    return any(e.dagster_event.asset_key and e.dagster_event.asset_key.to_user_string() == FINDINGS_ASSET
+               for e in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION))
+
+
+FINDINGS_SQL = """
+    select f.*,
+           (select string_agg(distinct p.publisher_zh, '；' order by p.publisher_zh) from reference.dq_feed_publishers p
+            where list_contains(string_split(f.feed, ';'), p.feed)) as department_zh,
+           (select string_agg(distinct p.publisher_en, '; ' order by p.publisher_en) from reference.dq_feed_publishers p
+            where list_contains(string_split(f.feed, ';'), p.feed)) as department_en
+    from marts.fct_data_quality_finding f
+    order by case f.severity when 'ERROR' then 0 else 1 end, f.check_type, f.region_code, f.year, f.finding_id
+"""
+
+
+def read_findings(database: Path, attempts: int = 5, wait_seconds: float = 2.0) -> list[dict] | None:
+    """Every row of marts.fct_data_quality_finding with the responsible department(s), or None
+    when the warehouse cannot be read (the next run may already hold DuckDB's writer lock):
+    then findings change nothing this time and the next dbt build settles them."""
+    import duckdb
+
+    for attempt in range(attempts):
+        try:
+            with duckdb.connect(str(database), read_only=True) as con:
+                cursor = con.execute(FINDINGS_SQL)
+                columns = [d[0] for d in cursor.description]
+                return [dict(zip(columns, row)) for row in cursor.fetchall()]
+        except duckdb.IOException:  # locked by a writer
+            if attempt + 1 < attempts:
+                time.sleep(wait_seconds)
+        except duckdb.Error:  # no such table yet, or any other reason: logged, never fatal to alerting
+            log.exception("data-quality findings not readable in %s", database)
+            return None
+    log.error("data-quality findings not read: the warehouse %s is locked by another process", database)
+    return None
 
 
 def step_labels(instance: dg.DagsterInstance, run_id: str) -> dict[str, str]:
@@ -102,9 +151,17 @@ def evaluate_run(instance: dg.DagsterInstance, run: dg.DagsterRun, run_failed: b
     report = _report_location()
     to_send: list[tuple[str | None, Message]] = []  # (incident key to mark notified, message)
 
+    findings = None
+    if findings_rebuilt(instance, run_id):
+        from dagster_project import settings as project_settings
+
+        findings = read_findings(project_settings.warehouse_path())
+
     with incident_store() as store:
         for o in outcomes:
             key = f"check:{o.asset}:{o.check_name}"
+            if o.check_name in FINDING_CHECKS:
+                continue
             if not o.passed:
                 incident = store.open_or_touch(key, "check", o.asset, o.check_name, run_id)
                 if incident.notified_at is None:
@@ -143,15 +200,73 @@ def evaluate_run(instance: dg.DagsterInstance, run: dg.DagsterRun, run_failed: b
             if closed and closed.notified_at:
                 to_send.append((None, recovery_message("run", closed.asset, None, job, run_id, closed.opened_run_id)))
 
+        announcing = [([key] if key else [], message) for key, message in to_send]
+        if findings is not None:
+            announcing += finding_incidents(store, findings, run_id, job, report)
+
         sent = []
-        for key, message in to_send:
+        for keys, message in announcing:
             delivered = deliver(message, settings, logger)
             if any(delivered.values()):
                 sent.append(message)
-                if key:
+                for key in keys:
                     store.mark_notified(key)
             # Not delivered anywhere: the incident stays un-notified and the next run tries again.
     return sent
+
+
+def max_finding_messages() -> int:
+    import os
+
+    return int(os.environ.get("HCW_ALERT_MAX_FINDING_MESSAGES", "10"))
+
+
+def _by_department(findings: list[dict]) -> dict[str, list[dict]]:
+    groups: dict[str, list[dict]] = {}
+    for f in findings:
+        groups.setdefault(f.get("department_zh") or NO_DEPARTMENT, []).append(f)
+    return groups
+
+
+def finding_incidents(store, findings: list[dict], run_id: str, job: str,
+                      report: str | None) -> list[tuple[list[str], Message]]:
+    """Open an incident per new finding, close those no longer found; the messages to send with
+    the incident keys each one announces. Up to HCW_ALERT_MAX_FINDING_MESSAGES (10) new findings
+    get a message each; more (the first night, a changed rule) one message per department."""
+    new: list[tuple[str, dict]] = []
+    current = {f"finding:{f['finding_id']}": f for f in findings}
+    for key, f in current.items():
+        incident = store.open_or_touch(key, "finding", FINDINGS_ASSET, f["rule_id"], run_id)
+        detail = {k: (v if isinstance(v, (str, int, float, type(None))) else str(v)) for k, v in f.items()}
+        store.set_detail(key, detail)
+        if incident.notified_at is None:
+            new.append((key, detail))
+    resolved: list[dict] = []
+    for key in store.open_keys("finding:"):
+        if key in current:
+            continue
+        detail = store.get_detail(key) or {"finding_id": key.split(":", 1)[1]}
+        closed = store.close(key, run_id)
+        store.drop_detail(key)
+        if closed and closed.notified_at:
+            resolved.append({**detail, "opened_run_id": closed.opened_run_id})
+    for check in FINDING_CHECKS:  # incidents of these two checks kept by older versions: now told per finding
+        store.close(f"check:{FINDINGS_ASSET}:{check}", run_id)
+
+    to_send: list[tuple[list[str], Message]] = []
+    if len(new) <= max_finding_messages():
+        to_send += [([key], finding_message(detail, run_id, job, report)) for key, detail in new]
+    else:
+        keys = {id(detail): key for key, detail in new}
+        for department, group in sorted(_by_department([d for _, d in new]).items()):
+            to_send.append(([keys[id(d)] for d in group],
+                            findings_digest_message(department, group, run_id, job, report)))
+    if len(resolved) <= max_finding_messages():
+        to_send += [([], finding_resolved_message(d, run_id, job, d["opened_run_id"])) for d in resolved]
+    else:
+        for department, group in sorted(_by_department(resolved).items()):
+            to_send.append(([], findings_digest_message(department, group, run_id, job, resolved=True)))
+    return to_send
 
 
 def _safe_evaluate(context, run_failed: bool, failure_message: str | None) -> dg.SkipReason:

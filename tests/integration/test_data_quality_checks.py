@@ -25,7 +25,7 @@ DQ_MODELS = [
     "stg_healthcare_resources", "stg_maternal_child_health", "stg_population_by_age",
     "stg_air_quality_hourly", "stg_air_quality_stations", "int_air_quality_station_daily",
     "int_dq_series", "int_dq_time_consistency", "int_dq_outliers", "int_dq_air_station_day",
-    "int_dq_rule_violations", "int_dq_denominators", "int_dq_source_rows",
+    "int_dq_rule_violations", "int_dq_denominators", "int_dq_source_rows", "int_dq_census_sources",
     "fct_report_completeness", "fct_data_quality_finding", "fct_data_quality_summary",
 ]
 AS_OF = "2022-04-30"  # "today" for completeness and timeliness (dbt var dq_as_of)
@@ -115,6 +115,20 @@ def _write_parents(path: Path) -> None:
     for model in OTHER_STAGED:
         year = "census_year" if model.startswith("stg_census") else "year"
         con.execute(f"create table staging.{model} (region_code varchar, {year} integer, load_id varchar, source_file varchar, source_row_number integer)")
+    # One census in two tables (CENSUS_SHARE_* rules). 150400 2010: the prefecture table's 65+ share
+    # 22.7 % against the county table's 305,042 / 2,752,171 = 11.08 % (湘潭市's real figures);
+    # 150700 2010: 6.0 % against 200,000 / 2,000,000 = 10.0 % (more than 25 % below). 60+ agree:
+    # 461,468 / 2,752,171 = 16.77 %; 400,000 / 2,000,000 = 20.0 %. 150200 agrees on both.
+    con.execute("alter table staging.stg_census_city add column share_60_plus_pct double")
+    con.execute("alter table staging.stg_census_city add column share_65_plus_pct double")
+    con.executemany("insert into staging.stg_census_city values (?, ?, 'L_CEN', 'census.csv', ?, ?, ?)", [
+        ("150400", 2010, 2, 16.77, 22.7), ("150700", 2010, 3, 20.0, 6.0), ("150200", 2020, 4, 20.19, 14.0)])
+    for column in ("population", "population_60_plus", "population_65_plus"):
+        con.execute(f"alter table staging.stg_census_county add column {column} bigint")
+    con.executemany("insert into staging.stg_census_county values (?, ?, 'L_CEC', 'county.csv', ?, ?, ?, ?)", [
+        ("150400", 2010, 7, 2752171, 461468, 305042), ("150700", 2010, 8, 2000000, 400000, 200000),
+        ("150200", 2020, 9, 2709378, 547023, 379313)])
+    con.execute("insert into raw._loads values ('L_CEC', 'census_county', 'county.csv')")
     # Received: 150200 on 2021-03-15 and 150700 on the due day itself (on time), 150300 on
     # 2021-05-10, 40 days after the due date 2021-03-31 (late).
     con.execute("""update raw.healthcare_resources set _loaded_at = case region_code
@@ -249,6 +263,21 @@ def test_each_rule_between_related_data_flags_its_violation_only(checked, rule_i
     assert rows == [(region, severity, message, source_row)]
 
 
+def test_one_census_in_two_tables_must_give_the_same_age_shares(checked):
+    # 150200 2020: 20.19 % and 547,023 / 2,709,378 = 20.19 %; 14.0 % and 379,313 / 2,709,378 = 14.0 %: clean.
+    rows = checked["con"].execute(
+        "select rule_id, severity, region_code, year, value, expected_high, message_en, source_row "
+        "from marts.fct_data_quality_finding where rule_id like 'CENSUS_SHARE_%' order by region_code").fetchall()
+    assert [r[:6] for r in rows] == [
+        ("CENSUS_SHARE_65_CITY_LE_COUNTY", "WARN", "150400", 2010, 22.7, pytest.approx(11.08 * 1.25)),
+        ("CENSUS_SHARE_65_CITY_GE_COUNTY", "WARN", "150700", 2010, 6.0, pytest.approx(10.0 * 0.75))]
+    assert rows[0][6] == ("the prefecture census table's 65+ share 22.7 % exceeds the county table's prefecture "
+                          "total 11.08 % by more than 25 % (150400 2010)")
+    assert rows[1][6] == ("the prefecture census table's 65+ share 6 % is more than 25 % below the county "
+                          "table's prefecture total 10 % (150700 2010)")
+    assert set(rows[0][7].split("; ")) == {"census.csv:2", "county.csv:7"}
+
+
 def test_rules_have_chinese_messages(checked):
     zh = checked["con"].execute("select message_zh from marts.fct_data_quality_finding "
                                 "where rule_id = 'MCH_MATERNAL_LE_BIRTHS'").fetchone()[0]
@@ -376,7 +405,8 @@ def test_the_offline_report_shows_the_summary_and_the_error_findings(checked):
         checked["con"] = duckdb.connect(str(checked["database"]), read_only=True)
     row = next(line for line in page.splitlines() if "<td>部门 department</td><td>卫生健康委员会 " in line)
     # 1 ERROR, 6 WARN; 3 of 4 reports received (75.0 %), 2 on time (50.0 %)
-    assert '<td class="num">1</td><td class="num">6</td><td class="num">75.0</td><td class="num">50.0</td>' in row
+    assert ('<td class="num">1</td><td class="num">6</td><td class="num">4</td><td class="num">3</td>'
+            '<td class="num">2</td><td class="num">75.0</td><td class="num">50.0</td>') in row
     assert "可能的单位错误（×1,000）" in page and "probable unit error (×1,000)" in page
 
 # --- shared warehouse: the bundled data and the real dirty city panel ------------------------
@@ -394,6 +424,38 @@ def test_bundled_data_produce_no_error_finding_and_the_census_error_is_acknowled
     assert [r[0] for r in rows] == [2010, 2011, 2012, 2013, 2014, 2015]
     assert {r[1:3] for r in rows} == {("WARN", "ERROR")}
     assert rows[0][3] == "census_city_2010-2020_v1.csv:188"
+
+
+def test_the_two_real_census_tables_disagree_where_a_plain_reading_of_the_files_says(warehouse):
+    """Oracle: the bundled files read with the csv module, shares compared in Python."""
+    import csv
+
+    data = settings.PROJECT_ROOT / "sources" / "data"
+    with open(data / "census_county" / "census_county_2010_2020.csv", encoding="utf-8", newline="") as fh:
+        county = {(r["区划代码"], int(r["普查年份"])): r for r in csv.DictReader(fh)}
+    expected = set()
+    with open(data / "census_city" / "census_city_2010-2020_v1.csv", encoding="utf-8-sig", newline="") as fh:
+        for r in csv.DictReader(fh):
+            for year in (2010, 2020):
+                k = county.get((r["city_code"], year))
+                for age in ("60", "65"):
+                    if not k or not r[f"age_{age}_{year}"] or not k["常住人口"]:
+                        continue
+                    city = float(r[f"age_{age}_{year}"])
+                    other = round(100 * float(k[f"{age}岁及以上人口"]) / float(k["常住人口"]), 2)
+                    if city > other * 1.25:
+                        expected.add((f"CENSUS_SHARE_{age}_CITY_LE_COUNTY", r["city_code"], year))
+                    elif city < other * 0.75:
+                        expected.add((f"CENSUS_SHARE_{age}_CITY_GE_COUNTY", r["city_code"], year))
+    with duck(warehouse["warehouse"]) as con:
+        found = set(con.execute("select rule_id, region_code, year from marts.fct_data_quality_finding "
+                                "where rule_id like 'CENSUS_SHARE_%'").fetchall())
+        xiangtan = con.execute("select value, message_zh from marts.fct_data_quality_finding "
+                               "where rule_id = 'CENSUS_SHARE_65_CITY_LE_COUNTY' and region_code = '430300'").fetchall()
+    assert found == expected
+    assert len(found) == 6  # 连云港 2010 ×2, 湘潭 2010, 陵水 2020 ×2, 攀枝花 2010
+    # 湘潭市 2010: 65+ = 305,042 of 2,752,171 = 11.08 % in the county table, 22.7 % in the prefecture table.
+    assert xiangtan == [(22.7, "地级普查表65岁及以上人口占比 22.7% 比区县普查表的地级合计 11.08% 高出25%以上（430300 2010）")]
 
 
 def test_real_city_panel_population_100_times_too_large_is_flagged_twice(warehouse):

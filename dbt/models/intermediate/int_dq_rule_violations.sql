@@ -8,4 +8,5 @@
 -- depends_on: {{ ref('stg_population_by_age') }}
 -- depends_on: {{ ref('int_population') }}
 -- depends_on: {{ ref('int_dq_air_station_day') }}
+-- depends_on: {{ ref('int_dq_census_sources') }}
 {{ dq_rule_violations() }}
