@@ -10,6 +10,8 @@ HCW_WAREHOUSE, HCW_LANDING_DIR, HCW_ARCHIVE_DIR and DAGSTER_HOME pointing into t
 wall time, peak RSS (the job and its dbt subprocess) and the row counts. Numbers go in
 docs/indicators.md; no test asserts a time.
 The hourly air-quality chain at national scale has its own benchmark: scripts/bench_air_quality.py.
+`--nightly` runs scripts/bench_nightly.py instead: full refresh, nothing new, one new yearly file, and
+a hand-written SQL over the same files (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -85,7 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
+    parser.add_argument("--nightly", action="store_true",
+                        help="nightly cost against what changed (scripts/bench_nightly.py)")
     args = parser.parse_args(argv)
+    if args.nightly:
+        from bench_nightly import main as nightly_main
+
+        return nightly_main(["--years", str(args.years), "--seed", str(args.seed)] + (["--keep"] if args.keep else []))
 
     root = Path(tempfile.mkdtemp(prefix="hcw_benchmark_"))
     try:
