@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/bench_nightly.py --years 10          # temp dir, deleted afterwards
     .venv/bin/python scripts/benchmark.py --nightly --years 10    # the same, from the main benchmark
+    .venv/bin/python scripts/bench_nightly.py --years 0           # the bundled sample data instead
 
 Each pipeline run is `python -m dagster_project.run` in its own process (what cron or an operator
 runs), timed end to end (process start to exit: imports, planning, the Dagster run, the summary):
@@ -88,11 +89,11 @@ def hand_sql(sources: Path, warehouse: Path) -> tuple[float, int, int]:
     """(seconds, rows, rows that differ from the pipeline's HC17 values)."""
     import duckdb
 
-    beds = next((sources / "data" / "pension_beds").glob("*.csv"))
-    people = next((sources / "data" / "population_by_age").glob("*.csv"))
+    beds = sorted(str(p) for p in (sources / "data" / "pension_beds").glob("*.csv"))
+    people = sorted(str(p) for p in (sources / "data" / "population_by_age").glob("*.csv"))
     con = duckdb.connect()
     started = time.monotonic()
-    con.execute(f"create table hand as {HAND_SQL}", [str(beds), str(people)])
+    con.execute(f"create table hand as {HAND_SQL}", [beds, people])
     seconds = time.monotonic() - started
     con.execute(f"attach '{warehouse}' as wh (read_only)")
     rows = con.execute("select count(*) from hand").fetchone()[0]
@@ -124,10 +125,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = Path(tempfile.mkdtemp(prefix="hcw_bench_nightly_"))
     try:
-        sources, n_regions = prepare_sources(root, args.years, args.seed)
+        if args.years:
+            sources, n_regions = prepare_sources(root, args.years, args.seed)
+        else:  # the bundled sample data
+            sources, n_regions = REPO / "sources", len(county_regions(seed=args.seed))
         env = environment(root, sources)
         warehouse = Path(env["HCW_WAREHOUSE"])
-        print(f"national yearly feeds: {n_regions} county-level regions × {args.years} years, {os.cpu_count()} cpus")
+        print(f"{'national yearly feeds: ' + str(n_regions) + ' county-level regions × ' + str(args.years) + ' years' if args.years else 'bundled sample data'}, {os.cpu_count()} cpus")
         full = timed_run("1. full refresh (empty warehouse)", env)
         seconds, rows, differ = hand_sql(sources, warehouse)
         print(f"--- 4. hand SQL (HC17, every county and year): {seconds:.2f} s, {rows:,} values, "
