@@ -8,6 +8,7 @@ overrides it.
 
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from dagster_project import settings
+from dagster_project import build_state, settings
 from dagster_project.dbt_project import dbt_project
 
 RUN_TARGETS_KEPT = 5
@@ -90,20 +91,94 @@ def _prune_run_targets() -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _asset_keys(manifest: dict) -> dict[str, dg.AssetKey]:
+    """dbt unique id -> its Dagster asset key, for every model, seed and snapshot."""
+    return {uid: TRANSLATOR.get_asset_spec(manifest, uid, dbt_project).key for uid, node in manifest["nodes"].items()
+            if node["resource_type"] in build_state.BUILT_TYPES}
+
+
+def _feed_tables() -> dict[str, str]:
+    from dagster_project.feeds.config import load_feed_configs
+
+    return {cfg.table: cfg.name for cfg in load_feed_configs()}
+
+
+def _state_to_record(manifest: dict, plan: build_state.Plan, previous: dict | None, selected: set[str],
+                     everything: set[str]) -> dict | None:
+    """The fingerprint to record after a successful build of `selected`: all of it when the whole project
+    was selected; otherwise only the sources whose every downstream model was in the selection."""
+    current = plan.fingerprint
+    if selected >= everything:
+        return current
+    if previous is None or any(previous.get(k) != current[k] for k in ("project", "vars", "target")):
+        return None
+    by_table = {name: uid for uid, name in build_state.raw_sources(manifest).items()}
+    sources = dict(previous.get("sources", {}))
+    for table, state in current["sources"].items():
+        if table in by_table and build_state.downstream(manifest, {by_table[table]}) <= selected:
+            sources[table] = state
+    return {**previous, "sources": sources}
+
+
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, name="healthy_city_dbt_assets",
             dagster_dbt_translator=TRANSLATOR)
 def healthy_city_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: EvaluationSettings):
+    """`dbt build` of the models downstream of what changed (build_state.py): with nothing new it builds
+    nothing and yields nothing, so the publish and report steps after it are skipped too."""
     settings.export_warehouse_env()
-    args = ["build"]
-    if config.dbt_vars():
-        args += ["--vars", json.dumps(config.dbt_vars())]
-    invocation = dbt.cli(args, context=context)
+    vars_args = ["--vars", json.dumps(config.dbt_vars())] if config.dbt_vars() else []
+    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
+    keys = _asset_keys(manifest)
+    selected = {uid for uid, key in keys.items() if key in context.selected_asset_keys}
+    target = os.environ.get("HCW_DBT_TARGET", "duckdb")
+    if target != "duckdb":
+        # The PostgreSQL copy is rebuilt whole: its input state is not tracked.
+        yield from dbt.cli(["build", *vars_args], context=context).stream()
+        _prune_run_targets()
+        return
+
+    database = settings.warehouse_path()
+    previous = build_state.last_build(database)
+    plan = build_state.plan(manifest, build_state.fingerprint(database, manifest, _feed_tables(), config.dbt_vars(),
+                                                              target), previous)
+    to_build = plan.build & selected
+    if not to_build:
+        context.log.info("dbt: nothing to rebuild (" + "; ".join(plan.reasons) + "): no model is built, and "
+                         "the steps after this one (publish, reports) are skipped")
+        return
+    unchanged = selected - to_build
+    context.log.info(f"dbt: rebuilding {len(to_build)} of {len(selected)} selected models and seeds ("
+                     + "; ".join(plan.reasons) + ")")
+    args = ["build", *vars_args]
+    if unchanged:
+        args += ["--exclude", " ".join(sorted(manifest["nodes"][uid]["name"] for uid in unchanged))]
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
     try:
         yield from invocation.stream()
     finally:  # also when a test failed: its result belongs in the check store and the report
         if invocation.process.poll() is not None:  # dbt has exited (not a step torn down mid-build)
             from dagster_project.quality.dbt_results import record_dbt_build
 
-            record_dbt_build(settings.warehouse_path(), context.run.run_id, invocation.target_path,
-                             dbt_project.manifest_path)
+            record_dbt_build(database, context.run.run_id, invocation.target_path, dbt_project.manifest_path)
+    # Recorded when every model and seed built; failed data tests (and the models dbt then skipped)
+    # do not prevent it: the same inputs would fail the same tests again, and the failure is already
+    # reported (its incident stays open). A model that errored is built again next time.
+    record = _state_to_record(manifest, plan, previous, selected, set(keys)) if not _errored_nodes(invocation) else None
+    if record is not None:
+        build_state.record_build(database, record, context.run.run_id, len(to_build))
     _prune_run_targets()
+    if not invocation.is_successful():
+        raise invocation.get_error()
+    # Models with no changed input keep their rows. They are reported (not rebuilt), so the publish step
+    # after this one, which needs every mart, still runs; their metadata says they were not rebuilt.
+    for uid in sorted(unchanged):
+        yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_key(keys[uid]), metadata={
+            "rebuilt": False, "reason": "没有上游新数据，未重建 / no changed input upstream: not rebuilt"})
+
+
+def _errored_nodes(invocation) -> list[str]:
+    try:
+        results = invocation.get_artifact("run_results.json")["results"]
+    except Exception:  # noqa: BLE001 - no run results: treat as an error, record nothing
+        return ["(no run_results.json)"]
+    return [r["unique_id"] for r in results if r["status"] == "error"]

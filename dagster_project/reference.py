@@ -162,6 +162,9 @@ def region_codes():
         # Reference lists are replaced whole: they are versioned with the repository.
         con.execute("create or replace table raw.region_codes as select * from incoming")
         con.execute("create or replace table raw.region_code_changes as select * from incoming_changes")
+        from dagster_project.nightly import record_reference_load, reference_digest
+
+        record_reference_load(con, reference_digest())  # the nightly plan reloads the lists when they change
     yield dg.MaterializeResult(asset_key=["raw", "region_codes"],
                                metadata={"rows": len(frame), "dagster/row_count": len(frame)})
     yield dg.MaterializeResult(asset_key=["raw", "region_code_changes"],

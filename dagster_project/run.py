@@ -28,6 +28,8 @@ LAUNCHED_BY = "make run"
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m dagster_project.run", description=__doc__.splitlines()[0])
     parser.add_argument("--select", help="Dagster asset selection, e.g. 'key:raw/pension_beds+' (default: every asset)")
+    parser.add_argument("--everything", action="store_true",
+                        help="every asset and check, even those with no new input (default: what changed)")
     parser.add_argument("--no-alerts", action="store_true", help="do not evaluate alerts after the run")
     return parser.parse_args(argv)
 
@@ -67,9 +69,9 @@ def _run(args: argparse.Namespace, run_id: str) -> int:
     from dagster_project.instance import WRITER_TAGS, write_instance_config
 
     write_instance_config()
-    from dagster_project.dbt_project import prepare
+    from dagster_project.dbt_project import prepare_if_changed
 
-    prepare()
+    prepare_if_changed()
     import dagster as dg
 
     from dagster_project.definitions import defs
@@ -78,6 +80,14 @@ def _run(args: argparse.Namespace, run_id: str) -> int:
     started = time.monotonic()
     job = defs.resolve_job_def("nightly_materialization")
     selection = None
+    if not args.select and not args.everything:
+        # Only the feeds with a new file and what depends on them (nightly.py).
+        from dagster_project.nightly import plan_nightly
+
+        plan = plan_nightly(defs.resolve_asset_graph())
+        print(f"tonight 本次运行: {plan.describe()}", flush=True)
+        if not plan.everything:
+            job = job.get_subset(asset_selection=set(plan.asset_keys), asset_check_selection=set(plan.check_keys))
     if args.select:
         selection = sorted(dg.AssetSelection.from_string(args.select).required_multi_asset_neighbors()
                            .resolve(defs.resolve_asset_graph()),

@@ -18,6 +18,8 @@ docs/indicators.md; no test asserts a time.
 The hourly air-quality chain at national scale has its own benchmark, run from here with
 `--air-quality [--months 12]` (scripts/bench_air_quality.py: pipeline and hand-written SQL on the
 same files, identical city-days asserted, ratio, peak RSS, one new day end to end).
+`--nightly` runs scripts/bench_nightly.py instead: full refresh, nothing new, one new yearly file, and
+a hand-written SQL over the same files (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -118,12 +120,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--air-quality", action="store_true",
                         help="benchmark the hourly air-quality chain instead (scripts/bench_air_quality.py)")
     parser.add_argument("--months", type=int, default=12, help="with --air-quality: months of hourly data")
+    parser.add_argument("--nightly", action="store_true",
+                        help="nightly cost against what changed (scripts/bench_nightly.py)")
     args = parser.parse_args(argv)
     if args.air_quality:
         from bench_air_quality import main as bench_air_quality
 
         return bench_air_quality(["--months", str(args.months), "--seed", str(args.seed),
                                   *(["--keep"] if args.keep else [])])
+    if args.nightly:
+        from bench_nightly import main as nightly_main
+
+        return nightly_main(["--years", str(args.years), "--seed", str(args.seed)] + (["--keep"] if args.keep else []))
 
     root = Path(tempfile.mkdtemp(prefix="hcw_benchmark_"))
     try:

@@ -1,4 +1,5 @@
-"""Snapshot of the asset graph: every asset's group and owners, and every check's asset.
+"""Snapshot of the asset graph: every asset's group and owners, every check's asset, and the column
+types of every mart with an enforced dbt contract (as the Dagster UI shows them).
 
 A changed graph fails this test on purpose: look at the difference, and if it is intended,
 rewrite the snapshot with
@@ -16,12 +17,24 @@ SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
 DBT_LAYERS = {"staging", "intermediate", "marts", "evaluation", "reference"}
 
 
+def contracted_models() -> set[str]:
+    from dagster_project.dbt_project import dbt_project
+
+    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
+    return {f"{n['schema']}/{n['name']}" for n in manifest["nodes"].values()
+            if n["resource_type"] == "model" and (n["config"].get("contract") or {}).get("enforced")}
+
+
 def graph_snapshot(defs) -> dict:
     graph = defs.resolve_asset_graph()
+    contracted = contracted_models()
     assets = {}
     for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
         node = graph.get(key)
         assets[key.to_user_string()] = {"group": node.group_name, "owners": sorted(node.owners)}
+        if key.to_user_string() in contracted:
+            schema = node.metadata["dagster/column_schema"]
+            assets[key.to_user_string()]["contract"] = {c.name: c.type for c in schema.columns}
     checks = sorted(f"{k.asset_key.to_user_string()}:{k.name}" for k in graph.asset_check_keys)
     return {"assets": assets, "checks": checks}
 

@@ -42,3 +42,15 @@ def test_nightly_job_selects_every_asset(defs):
     selected = {k.to_user_string() for k in job.asset_layer.executable_asset_keys}
     all_keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
     assert selected == all_keys
+
+
+def test_nightly_schedule_selects_tonights_plan(defs, tmp_path, monkeypatch):
+    """With the Definitions, the schedule asks the nightly plan: no warehouse yet selects everything."""
+    monkeypatch.setenv("HCW_WAREHOUSE", str(tmp_path / "none" / "healthy_city.duckdb"))
+    schedule = defs.resolve_schedule_def("nightly_0200_asia_shanghai")
+    context = dg.build_schedule_context(
+        repository_def=defs.get_repository_def(),
+        scheduled_execution_time=dt.datetime(2026, 11, 24, 2, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    (request,) = schedule.evaluate_tick(context).run_requests
+    assert request.asset_selection is None
+    assert request.tags["hcw/nightly_plan"] == "everything: no warehouse yet"

@@ -1,3 +1,5 @@
+-- Contract (columns and types in _marts.yml) enforced on DuckDB: a model change that renames, drops or
+-- retypes a column analysts read fails the build instead of reaching the published snapshot.
 -- One row per region, year and indicator. Adding an indicator: write int_indicator_<code>.sql
 -- (region_code, year, indicator_code, numerator, denominator, value, input_load_ids) and list it here.
 -- value_source: 'computed' from counts when both inputs exist, else 'published' (int_indicator_published,
