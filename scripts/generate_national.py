@@ -30,7 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate_sample_feeds import FEEDS, REPO, Region, feed_rows, to_csv  # noqa: E402
+from generate_sample_feeds import (  # noqa: E402
+    COMMUNITY_BEDS_HEADER, FEEDS, REPO, Region, community_beds, feed_rows, to_csv)
 
 DEFAULT_SEED = 20240401
 LAST_YEAR = 2024
@@ -57,7 +58,7 @@ def denominator_rows(feed: str, regions: list[Region], years: range, seed: int) 
     if feed == "population_by_age":
         rows = [["行政区划代码", "地区名称", "年份", "常住人口(人)", "60岁及以上人口(人)"]]
     else:
-        rows = [["行政区划代码", "地区名称", "年份", "养老机构床位数(张)"]]
+        rows = [["行政区划代码", "地区名称", "年份", "养老机构床位数(张)", COMMUNITY_BEDS_HEADER]]
     for region in regions:
         for year in years:
             rng = random.Random(f"{seed}:{feed}:{region.code}:{year}")
@@ -67,7 +68,8 @@ def denominator_rows(feed: str, regions: list[Region], years: range, seed: int) 
                 rows.append([region.code, region.name_zh, str(year), str(population), str(elderly)])
             else:
                 beds = round(elderly * rng.uniform(20, 45) / 1000)
-                rows.append([region.code, region.name_zh, str(year), str(beds)])
+                rows.append([region.code, region.name_zh, str(year), str(beds),
+                             str(community_beds(region.code, year, beds, seed))])
     return rows
 
 

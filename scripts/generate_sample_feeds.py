@@ -106,6 +106,13 @@ def _primary_institutions(c: Ctx) -> int:
     return max(3, c.count(1 / 1400 * (1 - 0.05 * c.t), 1))
 
 
+def _village_clinics(c: Ctx) -> int:
+    # Most of the rural remainder; 门诊部 and 诊所 take the rest (at least a tenth of the total).
+    total = int(c.values["primary_care_institutions"])
+    in_scope = sum(int(c.values[k]) for k in ("community_health_centres", "community_health_stations", "township_hospitals"))
+    return max(0, min(round(total * 0.75 * (1 - c.region.urban_share)), total - in_scope - round(total * 0.1)))
+
+
 HEALTHCARE_RESOURCES = [
     Column("practising_physicians", "执业(助理)医师数(人)", _physicians),
     Column("registered_nurses", "注册护士数(人)", lambda c: c.count(c.trend(2.35, 3.85), 1000)),
@@ -115,6 +122,23 @@ HEALTHCARE_RESOURCES = [
     Column("primary_care_institutions", "基层医疗卫生机构数(个)", _primary_institutions),
     Column("primary_care_institutions_tcm", "能提供中医药服务的基层医疗卫生机构数(个)",
            lambda c: c.share_of(int(c.values["primary_care_institutions"]), c.trend(0.62, 0.97, 0.02))),
+    # HC27's scope by type (社区卫生服务中心、社区卫生服务站、乡镇卫生院、村卫生室); the rest of
+    # 基层医疗卫生机构 are 门诊部 and 诊所/医务室, outside HC27.
+    Column("community_health_centres", "社区卫生服务中心数(个)",
+           lambda c: max(1, round(int(c.values["primary_care_institutions"]) * 0.015 * (0.5 + c.region.urban_share)))),
+    Column("community_health_stations", "社区卫生服务站数(个)",
+           lambda c: round(int(c.values["primary_care_institutions"]) * 0.06 * c.region.urban_share)),
+    Column("township_hospitals", "乡镇卫生院数(个)",
+           lambda c: round(int(c.values["primary_care_institutions"]) * 0.05 * (1 - c.region.urban_share))),
+    Column("village_clinics", "村卫生室数(个)", _village_clinics),
+    Column("community_health_centres_tcm", "能提供中医药服务的社区卫生服务中心数(个)",
+           lambda c: c.share_of(int(c.values["community_health_centres"]), c.trend(0.95, 1.0, 0.01))),
+    Column("community_health_stations_tcm", "能提供中医药服务的社区卫生服务站数(个)",
+           lambda c: c.share_of(int(c.values["community_health_stations"]), c.trend(0.80, 0.95, 0.02))),
+    Column("township_hospitals_tcm", "能提供中医药服务的乡镇卫生院数(个)",
+           lambda c: c.share_of(int(c.values["township_hospitals"]), c.trend(0.93, 0.99, 0.01))),
+    Column("village_clinics_tcm", "能提供中医药服务的村卫生室数(个)",
+           lambda c: c.share_of(int(c.values["village_clinics"]), c.trend(0.55, 0.80, 0.03))),
 ]
 
 # -- fiscal expenditure (财政局 一般公共预算支出决算) -----------------------------------------
@@ -249,6 +273,104 @@ HEALTH_SURVEYS = [
            lambda c: c.share_of(int(c.values["smoking_respondents"]), c.trend(0.283, 0.238, 0.04))),
 ]
 
+# HC36 (中国慢性病及其危险因素监测, every three years here): the survey's weighted prevalence with its
+# sample size and 95 % CI, as the report prints them; the warehouse never recomputes it from counts.
+HYPERTENSION_SURVEY_YEARS = (2015, 2018, 2021, 2024)
+
+
+def _hypertension_survey(c: Ctx) -> tuple[str, str, str, str]:
+    if c.year not in HYPERTENSION_SURVEY_YEARS:
+        return (MISSING_MARKER,) * 4
+    n = 900 + c.rng.randrange(0, 1200, 6)
+    p = c.trend(11.8, 10.2, 0.06) / 100
+    half = 1.96 * math.sqrt(1.8 * p * (1 - p) / n)  # design effect 1.8 of the complex sample
+    return (_fixed(1, p * 100), str(n), _fixed(1, (p - half) * 100), _fixed(1, (p + half) * 100))
+
+
+HEALTH_SURVEYS += [
+    Column("hypertension_18_50_pct", "18-50岁人群高血压患病率(%,加权)", lambda c: _hypertension_survey_cached(c)[0]),
+    Column("hypertension_18_50_sample_size", "18-50岁调查样本量(人)", lambda c: _hypertension_survey_cached(c)[1]),
+    Column("hypertension_18_50_ci_low_pct", "患病率95%置信区间下限(%)", lambda c: _hypertension_survey_cached(c)[2]),
+    Column("hypertension_18_50_ci_high_pct", "患病率95%置信区间上限(%)", lambda c: _hypertension_survey_cached(c)[3]),
+]
+
+
+def _hypertension_survey_cached(c: Ctx) -> tuple[str, str, str, str]:
+    """The estimate's own row: the columns after the first read what it drew (one draw per survey)."""
+    key = "_hypertension_survey"
+    if key not in c.values:
+        c.values[key] = _hypertension_survey(c)  # type: ignore[assignment]
+    return c.values[key]  # type: ignore[return-value]
+
+
+# -- patriotic health (爱国卫生运动委员会办公室: 病媒生物密度控制水平, 国家卫生县城/乡镇, 健康细胞) ----------
+def _vector_level(c: Ctx) -> str:
+    """GB/T 27770-27773 control level of one vector: A, B, C, or 不达标 (below C)."""
+    r, fail, level_a = c.rng.random(), 0.3 - 0.25 * c.t, 0.1 + 0.3 * c.t
+    return "不达标" if r < fail else "A" if r < fail + level_a else "B" if r < fail + level_a + 0.35 else "C"
+
+
+def _is_prefecture(c: Ctx) -> bool:
+    return c.region.code.endswith("00")
+
+
+PATRIOTIC_HEALTH = [
+    Column("rodent_density_level", "鼠密度控制水平", _vector_level),
+    Column("mosquito_density_level", "蚊密度控制水平", _vector_level),
+    Column("fly_density_level", "蝇密度控制水平", _vector_level),
+    Column("cockroach_density_level", "蟑螂密度控制水平", _vector_level),
+    # A district or zone has no 县城 of its own; a prefecture has about one county per 600,000 residents.
+    Column("county_towns", "县城数(个)", lambda c: round(c.region.population / 600_000) if _is_prefecture(c) else 0),
+    Column("national_hygienic_county_towns", "国家卫生县城数(个)",
+           lambda c: c.share_of(int(c.values["county_towns"]), c.trend(0.1, 0.45, 0.2))),
+    Column("townships", "乡镇数(个)", lambda c: max(1, round(c.region.population * (1 - c.region.urban_share) / 25_000))),
+    Column("national_hygienic_townships", "国家卫生乡镇数(个)",
+           lambda c: c.share_of(int(c.values["townships"]), c.trend(0.03, 0.14, 0.2))),
+    Column("communities", "社区数(个)", lambda c: max(1, round(c.region.population * c.region.urban_share / 6_000))),
+    Column("healthy_communities", "健康社区数(个)", lambda c: c.share_of(int(c.values["communities"]), c.trend(0.02, 0.35, 0.1))),
+    Column("schools", "中小学校数(所)", lambda c: max(1, round(c.region.population / 4_500))),
+    Column("healthy_schools", "健康学校数(所)", lambda c: c.share_of(int(c.values["schools"]), c.trend(0.03, 0.40, 0.1))),
+    Column("enterprises", "规模以上企业数(家)", lambda c: max(1, round(c.region.population / 3_000))),
+    Column("healthy_enterprises", "健康企业数(家)", lambda c: c.share_of(int(c.values["enterprises"]), c.trend(0.01, 0.18, 0.1))),
+]
+
+# -- basic medical insurance (医疗保障局 住院费用结算; 万元, two decimals) ------------------------
+MEDICAL_INSURANCE = [
+    Column("insured_inpatient_expenses", "参保人员住院医疗总费用(万元)",
+           lambda c: _fixed(2, c.population * c.trend(0.09, 0.14, 0.05))),
+    Column("fund_paid_inpatient_expenses", "基本医保基金支付住院费用(万元)",
+           lambda c: _fixed(2, float(c.values["insured_inpatient_expenses"]) * c.trend(0.62, 0.70, 0.02))),
+]
+
+# -- occupational health (卫健委 职业健康: 在岗期间职业健康检查) ------------------------------------
+OCCUPATIONAL_HEALTH = [
+    Column("workers_exam_due", "应进行职业健康检查劳动者数(人)", lambda c: c.count(c.trend(18, 22, 0.05), 1000)),
+    Column("workers_examined", "实际进行职业健康检查劳动者数(人)",
+           lambda c: c.share_of(int(c.values["workers_exam_due"]), c.trend(0.78, 0.96, 0.02))),
+]
+
+# -- food sampling (市场监督管理局 食品安全监督抽检 + 评价性抽检) -------------------------------------
+FOOD_SAMPLING = [
+    Column("food_sample_batches", "食品抽检批次(批次)", lambda c: c.count(c.trend(3.2, 6.5, 0.05), 1000)),
+]
+
+# -- media health-science popularisation (宣传部 主要媒体健康科普情况; HC41's rubric reads these) --
+MEDIA_HEALTH = [
+    Column("main_media_outlets", "主要媒体数(家)", lambda c: 9 + c.rng.randrange(0, 5) if _is_prefecture(c) else 3 + c.rng.randrange(0, 2)),
+    Column("outlets_with_health_column", "开设健康科普专栏的主要媒体数(家)",
+           lambda c: c.share_of(int(c.values["main_media_outlets"]), c.trend(0.45, 1.0, 0.1))),
+    Column("outlets_publishing_regularly", "专栏定期播发的主要媒体数(家)",
+           lambda c: c.share_of(int(c.values["outlets_with_health_column"]), c.trend(0.6, 0.95, 0.1))),
+    Column("new_media_accounts", "政务新媒体账号数(个)", lambda c: 12 + c.rng.randrange(0, 10) if _is_prefecture(c) else 4 + c.rng.randrange(0, 4)),
+    Column("new_media_with_health_column", "开设健康科普栏目的政务新媒体账号数(个)",
+           lambda c: c.share_of(int(c.values["new_media_accounts"]), c.trend(0.3, 0.9, 0.1))),
+]
+
+# -- volunteers (文明办 全国志愿服务信息系统 注册志愿者) -------------------------------------------
+VOLUNTEERS = [
+    Column("registered_volunteers", "注册志愿者人数(人)", lambda c: c.count(c.trend(8.0, 18.0, 0.04), 100)),
+]
+
 # feed name -> its columns (in file order). Each becomes sources/data/<feed>/<feed>_<first>_<last>.csv.
 FEEDS: dict[str, list[Column]] = {
     "healthcare_resources": HEALTHCARE_RESOURCES,
@@ -262,6 +384,12 @@ FEEDS: dict[str, list[Column]] = {
     "sports": SPORTS,
     "student_fitness": STUDENT_FITNESS,
     "health_surveys": HEALTH_SURVEYS,
+    "patriotic_health": PATRIOTIC_HEALTH,
+    "medical_insurance": MEDICAL_INSURANCE,
+    "occupational_health": OCCUPATIONAL_HEALTH,
+    "food_sampling": FOOD_SAMPLING,
+    "media_health": MEDIA_HEALTH,
+    "volunteers": VOLUNTEERS,
 }
 
 # Gaps a real department's table has: (feed, region, year, column) published as "—" (not reported).
@@ -300,11 +428,36 @@ def to_csv(rows: list[list[str]]) -> str:
     return buffer.getvalue()
 
 
+# HC17 counts every elderly-care bed (民政统计: 养老机构 + 社区养老服务设施). The bundled pension_beds
+# table kept its institution beds; the community beds column is added from them here.
+PENSION_BEDS_FILE = Path("pension_beds") / "pension_beds_2016_2024.csv"
+COMMUNITY_BEDS_HEADER = "社区养老服务设施床位数(张)"
+
+
+def community_beds(code: str, year: int, institution_beds: int, seed: int = SEED) -> int:
+    """Community elderly-care beds: 20 % of the institution beds in 2015 rising to 32 % in 2024, ±5 %."""
+    rng = random.Random(f"{seed}:pension_beds:community:{code}:{year}")
+    t = (year - 2015) / 9
+    return round(institution_beds * (0.20 + 0.12 * t) * (1 + rng.uniform(-0.05, 0.05)))
+
+
+def pension_beds_rows(committed: str) -> list[list[str]]:
+    rows = list(csv.reader(io.StringIO(committed)))
+    out = [rows[0][:4] + [COMMUNITY_BEDS_HEADER]]
+    for row in rows[1:]:
+        out.append(row[:4] + [str(community_beds(row[0], int(row[2]), int(row[3])))])
+    return out
+
+
 def sample_files(data_dir: Path) -> dict[Path, str]:
-    return {
+    files = {
         data_dir / feed / f"{feed}_{YEARS[0]}_{YEARS[-1]}.csv": to_csv(feed_rows(feed, SEED_REGIONS, YEARS, gaps=SAMPLE_GAPS))
         for feed in FEEDS
     }
+    pension = data_dir / PENSION_BEDS_FILE
+    if pension.exists():
+        files[pension] = to_csv(pension_beds_rows(pension.read_text(encoding="utf-8")))
+    return files
 
 
 def main(argv: list[str] | None = None) -> int:

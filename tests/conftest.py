@@ -149,9 +149,9 @@ def http_receiver():
 
 
 def write_negative_bed_count(sources: Path) -> None:
-    """The bad input file several tests use: 包头市 2020 beds 26458 → -26458 on line 6 of the bundled file."""
+    """The bad input file several tests use: 包头市 2020 institution beds 26458 → -26458 on line 6 of the bundled file."""
     data = sources / "data" / "pension_beds" / "pension_beds_2016_2024.csv"
     lines = data.read_text(encoding="utf-8").splitlines()
-    assert lines[5] == "150200,包头市,2020,26458"  # line 6 of the file
-    lines[5] = "150200,包头市,2020,-26458"
+    assert lines[5] == "150200,包头市,2020,26458,7107"  # line 6 of the file
+    lines[5] = "150200,包头市,2020,-26458,7107"
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")

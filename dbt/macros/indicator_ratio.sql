@@ -9,6 +9,8 @@
     denominator_model  model holding the denominator when it is another feed (e.g. 'stg_population_by_age');
                        omitted = the numerator's model (same row, no join)
     multiplier         100, 1000, 10000, 100000 or 1
+    denominator_load_ids  the denominator model's lineage column: 'load_id' for a staging model,
+                       'input_load_ids' for intermediate.int_population (the census-based population)
 
   Rules kept here once for every indicator:
   - counts in, rate out: numerator and denominator are published counts (summable when regions
@@ -18,7 +20,7 @@
   - input_load_ids names the raw loads used (lineage to raw._loads).
   Portable SQL (DuckDB and PostgreSQL): explicit casts to double precision, no dialect functions.
 #}
-{% macro indicator_ratio(indicator_code, numerator_model, numerator, denominator, multiplier=1, denominator_model=none) %}
+{% macro indicator_ratio(indicator_code, numerator_model, numerator, denominator, multiplier=1, denominator_model=none, denominator_load_ids='load_id') %}
 {%- if denominator_model is none or denominator_model == numerator_model %}
 with inputs as (
     select
@@ -36,7 +38,7 @@ with numerators as (
 ),
 
 denominators as (
-    select region_code, year, cast({{ denominator }} as double precision) as denominator, load_id
+    select region_code, year, cast({{ denominator }} as double precision) as denominator, {{ denominator_load_ids }} as load_id
     from {{ ref(denominator_model) }}
 ),
 

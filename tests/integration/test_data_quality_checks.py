@@ -31,7 +31,9 @@ DQ_MODELS = [
 AS_OF = "2022-04-30"  # "today" for completeness and timeliness (dbt var dq_as_of)
 OTHER_STAGED = ["stg_census_city", "stg_census_county", "stg_disease_control", "stg_drinking_water",
                 "stg_fiscal_expenditure", "stg_health_surveys", "stg_pension_beds", "stg_rural_toilets",
-                "stg_sports", "stg_student_fitness", "stg_urban_construction", "stg_water_sources"]
+                "stg_sports", "stg_student_fitness", "stg_urban_construction", "stg_water_sources",
+                "stg_patriotic_health", "stg_medical_insurance", "stg_occupational_health", "stg_food_sampling",
+                "stg_media_health", "stg_volunteers"]
 CLEAN = "150200"  # 包头市: every check looks at it, none flags it
 REGIONS = {"150200": "包头市", "150400": "赤峰市", "150300": "乌海市", "150500": "通辽市",
            "150600": "鄂尔多斯市", "150700": "呼伦贝尔市"}
@@ -77,6 +79,9 @@ def _write_parents(path: Path) -> None:
         primary_care_institutions_tcm bigint, {META})""")
     con.executemany("insert into raw.healthcare_resources values (?, 2020, ?, null, ?, null, null, null, null, 'L_HR', 'hr.csv', ?, null, default)", [
         ("150200", 1000, 100, 2), ("150300", 1000, 1200, 3), ("150700", 900, 90, 4)])
+    for column in ("community_health_centres", "community_health_stations", "township_hospitals", "village_clinics"):
+        con.execute(f"alter table raw.healthcare_resources add column {column} bigint")
+        con.execute(f"alter table raw.healthcare_resources add column {column}_tcm bigint")
     con.execute(f"""create table raw.maternal_child_health (region_code varchar, year integer, live_births bigint,
         infant_deaths bigint, under5_deaths bigint, maternal_deaths bigint, mothers_systematically_managed bigint,
         children_0_6 bigint, children_0_6_health_managed bigint, {META})""")
@@ -87,6 +92,7 @@ def _write_parents(path: Path) -> None:
         ("150200", 2015, 1060000, 2), ("150200", 2020, 1100000, 3), ("150300", 2016, 2500000, 4),
         ("150300", 2020, 2200000, 5), ("150600", 2020, 700000, 6)])
     con.execute(f"create table raw.pension_beds (region_code varchar, year integer, institution_beds bigint, {META})")
+    con.execute("alter table raw.pension_beds add column community_beds bigint")
     con.execute(f"""create table raw.city_panel (region_code varchar, year integer, population_year_end bigint,
         hospital_beds bigint, hospitals bigint, public_toilets bigint, {META})""")
     con.executemany("insert into raw.city_panel values ('150400', ?, ?, null, null, null, 'L_CP', 'panel.xlsx', ?, null, default)", [

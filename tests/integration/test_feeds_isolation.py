@@ -16,8 +16,11 @@ from tests.conftest import _point_env_at, duck, run_nightly
 # practitioners 1006 -> 1100 (the other columns as bundled).
 REVISED_HEALTHCARE = ("行政区划代码,地区名称,年份,执业(助理)医师数(人),注册护士数(人),全科医生数(人),"
                       "专业公共卫生机构人员数(人),医疗卫生机构床位数(张),基层医疗卫生机构数(个),"
-                      "能提供中医药服务的基层医疗卫生机构数(个)\n"
-                      "150200,包头市,2024,9350,10471,1100,2405,18338,1853,1786\n")
+                      "能提供中医药服务的基层医疗卫生机构数(个),社区卫生服务中心数(个),社区卫生服务站数(个),"
+                      "乡镇卫生院数(个),村卫生室数(个),能提供中医药服务的社区卫生服务中心数(个),"
+                      "能提供中医药服务的社区卫生服务站数(个),能提供中医药服务的乡镇卫生院数(个),"
+                      "能提供中医药服务的村卫生室数(个)\n"
+                      "150200,包头市,2024,9350,10471,1100,2405,18338,1853,1786,31,69,35,528,31,66,34,422\n")
 # The civil-affairs bureau's file has a column nobody declared: rejected whole. Had it loaded,
 # 包头市 2024 would have 99,999 beds instead of the bundled 35,237.
 REJECTED_BEDS = "行政区划代码,地区名称,年份,养老机构床位数(张),床位使用率(%)\n150200,包头市,2024,99999,61.2\n"
@@ -109,8 +112,8 @@ def test_every_other_feeds_indicators_are_rebuilt_and_published(second_night):
 def test_the_rejected_feed_keeps_its_last_good_rows_with_an_older_data_as_of(second_night):
     before, after = second_night["before"], _indicators(second_night["published"])
     # HC17 (beds per 1,000 elderly) is computed from pension_beds: the 99,999 did not get in.
-    # 包头市 2024: 35,237 beds / 611,543 residents aged 60+ × 1,000 = 57.6197…
-    assert after[("150200", 2024, "HC17")][0] == pytest.approx(35_237 * 1_000 / 611_543, rel=1e-12)
+    # 包头市 2024: (35,237 institution + 10,819 community) beds / 611,543 residents aged 60+ × 1,000 = 75.3111…
+    assert after[("150200", 2024, "HC17")][0] == pytest.approx((35_237 + 10_819) * 1_000 / 611_543, rel=1e-12)
     hc17 = {k: v for k, v in after.items() if k[2] == "HC17"}
     assert len(hc17) == 45 and hc17 == {k: v for k, v in before.items() if k[2] == "HC17"}
     with duck(second_night["warehouse"]) as con:

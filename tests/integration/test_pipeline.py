@@ -8,16 +8,16 @@ from tests.conftest import duck, run_nightly
 
 
 def test_hc17_for_baotou_2020_equals_hand_computed_value(warehouse):
-    # sources/data: 包头市 2020 has 26,458 institution beds and 547,047 residents aged 60+.
-    # 26,458 / 547,047 × 1,000 = 48.36513… beds per 1,000 elderly.
+    # sources/data: 包头市 2020 has 26,458 institution + 7,107 community beds and 547,047 residents aged 60+.
+    # (26,458 + 7,107) / 547,047 × 1,000 = 33,565 / 547,047 × 1,000 = 61.35670… beds per 1,000 elderly.
     with duck(warehouse["warehouse"]) as con:
         row = con.execute(
             "select region_name_zh, numerator, denominator, value, unit from marts.fct_indicator_value "
             "where region_code = '150200' and year = 2020 and indicator_code = 'HC17'").fetchone()
     assert row[0] == "包头市"
-    assert row[1] == 26458
+    assert row[1] == 33565
     assert row[2] == 547047
-    assert row[3] == pytest.approx(48.365131, abs=1e-6)
+    assert row[3] == pytest.approx(61.356702, abs=1e-6)
     assert row[4].startswith("张/千名老年人")
 
 

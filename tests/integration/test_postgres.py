@@ -113,9 +113,9 @@ def test_postgres_fct_indicator_value_equals_duckdb(postgres_build, warehouse):
         assert p[:3] == d[:3] and p[6:] == d[6:], (d, p)
         for dv, pv in zip(d[3:6], p[3:6]):  # numerator, denominator, value: doubles, same to 1e-12
             assert (dv is None and pv is None) or math.isclose(float(dv), float(pv), rel_tol=1e-12), (d, p)
-    # 26,458 beds / 547,047 residents aged 60+ × 1,000 = 48.3651…
-    assert (baotou[0], baotou[1]) == (26458, 547047)
-    assert float(baotou[2]) == pytest.approx(48.365131, abs=1e-6)
+    # (26,458 institution + 7,107 community) beds / 547,047 residents aged 60+ × 1,000 = 61.3567…
+    assert (baotou[0], baotou[1]) == (33565, 547047)
+    assert float(baotou[2]) == pytest.approx(61.356702, abs=1e-6)
 
 
 def test_analyst_role_reads_marts_and_cannot_write(postgres_build, warehouse):

@@ -25,8 +25,8 @@ from tests.conftest import duck, run_nightly
 OLD_DUCKDB_CLI = Path(sys.executable).with_name("duckdb")  # duckdb-cli 1.5.6, a test dependency
 HC17_BAOTOU_2020 = ("select value from marts.fct_indicator_value "
                     "where region_code = '150200' and year = 2020 and indicator_code = 'HC17'")
-# The revision 民政局 sends: 包头市 2020 had 27,000 beds, not 26,458.
-REVISION_CSV = "行政区划代码,地区名称,年份,养老机构床位数(张)\n150200,包头市,2020,27000\n"
+# The revision 民政局 sends: 包头市 2020 had 27,000 institution beds, not 26,458 (community beds unchanged).
+REVISION_CSV = "行政区划代码,地区名称,年份,养老机构床位数(张),社区养老服务设施床位数(张)\n150200,包头市,2020,27000,7107\n"
 
 
 def sha256(path: Path) -> str:
@@ -47,8 +47,8 @@ def test_nightly_run_publishes_every_mart_and_reference_table(warehouse, defs):
     with duck(published) as con:
         tables = sorted(con.execute("select schema_name, table_name from duckdb_tables()").fetchall())
         assert con.execute("select * from marts.fct_indicator_value order by all").fetchall() == work_rows
-        # 26,458 beds / 547,047 residents aged 60+ × 1,000 = 48.3651…
-        assert con.execute(HC17_BAOTOU_2020).fetchone()[0] == pytest.approx(48.365131, abs=1e-6)
+        # (26,458 + 7,107) beds / 547,047 residents aged 60+ × 1,000 = 61.3567…
+        assert con.execute(HC17_BAOTOU_2020).fetchone()[0] == pytest.approx(61.356702, abs=1e-6)
     assert ("marts", "fct_indicator_value") in tables and ("reference", "dim_indicator") in tables
     assert tables == expected  # raw, staging and intermediate stay in the working file
     assert oct(published.stat().st_mode & 0o777) == "0o444"
@@ -71,8 +71,9 @@ def test_old_duckdb_cli_opens_the_published_file(warehouse):
          "where indicator_code = 'HC17' and region_code = '150200' and year in (2016, 2020) order by year"],
         capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    # 2016: 18,689 beds / 483,450 aged 60+ × 1,000 = 38.66 → 38.7; 2020: 26,458 / 547,047 × 1,000 = 48.37 → 48.4
-    assert out.stdout.splitlines() == ["v1.5.6", "包头市|2016|38.7", "包头市|2020|48.4"]
+    # 2016: (18,689 + 4,014) beds / 483,450 aged 60+ × 1,000 = 46.96 → 47.0;
+    # 2020: (26,458 + 7,107) / 547,047 × 1,000 = 61.36 → 61.4
+    assert out.stdout.splitlines() == ["v1.5.6", "包头市|2016|47.0", "包头市|2020|61.4"]
 
 
 def _copy_warehouse(warehouse, root: Path, monkeypatch) -> dict[str, Path]:
@@ -141,9 +142,9 @@ def test_analyst_querying_during_a_run_sees_old_or_new_snapshot_never_a_mix(ware
         analyst.wait(timeout=60)
     answers = _read_log(log)
     assert [a["error"] for a in answers if "error" in a] == []
-    # Before: 26,458 / 547,047 × 1,000 = 48.3651…; after the revision: 27,000 / 547,047 × 1,000 = 49.3559…
-    assert answers[0]["hc17"] == pytest.approx(48.365131, abs=1e-6)
-    assert new_hc17 == pytest.approx(49.355905, abs=1e-6)
+    # Before: (26,458 + 7,107) / 547,047 × 1,000 = 61.3567…; after: (27,000 + 7,107) / 547,047 × 1,000 = 62.3475…
+    assert answers[0]["hc17"] == pytest.approx(61.356702, abs=1e-6)
+    assert new_hc17 == pytest.approx(62.347477, abs=1e-6)
     old, new = answers[0]["fingerprint"], answers[-1]["fingerprint"]
     assert old != new
     # Every answer is one whole snapshot: the HC17 value and the fingerprint of every table agree.
@@ -198,4 +199,4 @@ def test_run_killed_during_dbt_leaves_published_file_byte_for_byte(warehouse, db
     assert sha256(paths["published"]) == before
     assert sorted(p.name for p in paths["published"].parent.iterdir()) == [settings.WAREHOUSE_FILE_NAME]
     with duck(paths["published"]) as con:
-        assert con.execute(HC17_BAOTOU_2020).fetchone()[0] == pytest.approx(48.365131, abs=1e-6)
+        assert con.execute(HC17_BAOTOU_2020).fetchone()[0] == pytest.approx(61.356702, abs=1e-6)

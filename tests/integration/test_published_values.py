@@ -72,9 +72,11 @@ def test_published_value_where_no_counts_exist(warehouse, snapshot):
             ("HC26", 158), ("X_DOCTORS_PER_1000", 158), ("X_NURSES_PER_1000", 158)]
         assert con.execute("select distinct year from marts.fct_indicator_value "
                            "where value_source = 'published'").fetchall() == [(2019,)]
-        # values from counts stay computed in every other row
+        # values from counts stay computed in every other row, except HC36, a survey's published estimate
         assert con.execute("select count(*) from marts.fct_indicator_value where value_source is null "
-                           "or value_source not in ('computed', 'published')").fetchall() == [(0,)]
+                           "or value_source not in ('computed', 'published', 'survey_estimate')").fetchall() == [(0,)]
+        assert con.execute("select distinct indicator_code from marts.fct_indicator_value "
+                           "where value_source = 'survey_estimate'").fetchall() == [("HC36",)]
 
 
 def test_computed_value_wins_and_keeps_the_published_one_beside_it(warehouse, snapshot):

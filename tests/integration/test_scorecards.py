@@ -119,9 +119,9 @@ def test_workbook_hand_checked_region(warehouse):
     header = {c.value: c.column for c in ws[3]}
     rows = {ws.cell(row=r, column=1).value: r for r in range(4, ws.max_row + 1)}
     hc17 = ws.cell(row=rows["HC17"], column=header["2020"])
-    # 包头市 2020: 26,458 elderly-care beds / 547,047 people aged 60+ × 1,000.
-    assert hc17.value == pytest.approx(26458 / 547047 * 1000, abs=1e-6)
-    assert round(hc17.value, 6) == 48.365131
+    # 包头市 2020: (26,458 institution + 7,107 community) elderly-care beds / 547,047 people aged 60+ × 1,000.
+    assert hc17.value == pytest.approx((26458 + 7107) / 547047 * 1000, abs=1e-6)
+    assert round(hc17.value, 6) == 61.356702
     assert hc17.number_format == "#,##0.00"
     target_header_row = next(r for r in range(4, ws.max_row + 1) if ws.cell(row=r, column=1).value == "目标编号 Target")
     t_header = {c.value: c.column for c in ws[target_header_row]}
@@ -130,14 +130,15 @@ def test_workbook_hand_checked_region(warehouse):
     assert get("指标代码 Code").value == "HC17"
     assert get("比较 Comparator").value == ">="
     assert get("目标值 Target value").value == 60
-    assert get("状态 Status").value == "未达成" and get("Status (en)").value == "not met"
+    assert get("状态 Status").value == "达成" and get("Status (en)").value == "met"
     assert get("判定年 Judged year").value == 2020
-    assert get("判定值 Judged value").value == pytest.approx(48.365131, abs=1e-6)
-    assert get("状态 Status").fill.fgColor.rgb.endswith("D73027")        # not met: red
-    assert get("判定值 Judged value").fill.fgColor.rgb.endswith("D73027")
+    assert get("判定值 Judged value").value == pytest.approx(61.356702, abs=1e-6)
+    assert get("状态 Status").fill.fgColor.rgb.endswith("1A9850")        # met: green
+    assert get("判定值 Judged value").fill.fgColor.rgb.endswith("1A9850")
     assert ws.conditional_formatting, "status column recolours when edited"
-    met = next(r for r in range(t_row, ws.max_row + 1) if ws.cell(row=r, column=t_header["Status (en)"]).value == "met")
-    assert ws.cell(row=met, column=t_header["状态 Status"]).fill.fgColor.rgb.endswith("1A9850")
+    not_met = next(r for r in range(target_header_row + 1, ws.max_row + 1)
+                   if ws.cell(row=r, column=t_header["Status (en)"]).value == "not met")
+    assert ws.cell(row=not_met, column=t_header["状态 Status"]).fill.fgColor.rgb.endswith("D73027")  # red
 
 
 def _marts(warehouse):
@@ -289,11 +290,11 @@ def test_digest_one_message_per_region_through_the_alert_channels(warehouse, tmp
                              wecom_url=f"{base_url}/wecom?key=k", timeout_seconds=5)
     first = run_digest(snapshot, state, settings=settings)
     assert first["first_run"] and first["messages"] == 0 and mails == [] and posts == []
-    # The previous run, as it would have been: 包头市 T000_014 met (now not met) and one 赤峰市
-    # target on track that is now off track.
+    # The previous run, as it would have been: 包头市 T000_014 not met (now met: every elderly-care bed
+    # counts) and one 赤峰市 target on track that is now off track.
     previous = json.loads(state.read_text(encoding="utf-8"))
-    assert previous["T000_014"]["status"] == "not met"
-    previous["T000_014"]["status"] = "met"
+    assert previous["T000_014"]["status"] == "met"
+    previous["T000_014"]["status"] = "not met"
     off_track = [t for t, s in previous.items() if s["region_code"] == "150400" and s["status"] == "off track"]
     assert off_track
     previous[off_track[0]]["status"] = "on track"
@@ -302,7 +303,7 @@ def test_digest_one_message_per_region_through_the_alert_channels(warehouse, tmp
     # A channel that is down: nothing delivered, so the changes stay for the next run.
     down = AlertSettings(**{**settings.__dict__, "webhook_url": None, "wecom_url": None, "smtp_port": _closed_port()})
     assert run_digest(snapshot, state, settings=down)["messages"] == 2
-    assert json.loads(state.read_text(encoding="utf-8"))["T000_014"]["status"] == "met"
+    assert json.loads(state.read_text(encoding="utf-8"))["T000_014"]["status"] == "not met"
 
     result = run_digest(snapshot, state, settings=settings)
     assert result["changes"] == 2 and result["regions"] == ["150200", "150400"]
@@ -310,14 +311,14 @@ def test_digest_one_message_per_region_through_the_alert_channels(warehouse, tmp
     subjects = sorted(m["Subject"] for m in mails)
     assert "包头市 150200" in subjects[0] and "赤峰市 150400" in subjects[1]
     baotou = next(m for m in mails if "150200" in m["Subject"]).get_content()
-    assert "T000_014" in baotou and "达成 met → 未达成 not met" in baotou
+    assert "T000_014" in baotou and "未达成 not met → 达成 met" in baotou
     chifeng = next(m for m in mails if "150400" in m["Subject"]).get_content()
     assert off_track[0] in chifeng and "按期可达 on track → 进度滞后 off track" in chifeng
     generic = [body for path, body, _ in posts if path == "/generic"]
     assert {b["region_code"] for b in generic} == {"150200", "150400"}
     assert next(b for b in generic if b["region_code"] == "150200")["changes"] == [
-        {"target_id": "T000_014", "before": "met", "after": "not met", "projected_before": None,
-         "projected_after": None, "is_worse": True}]
+        {"target_id": "T000_014", "before": "not met", "after": "met", "projected_before": None,
+         "projected_after": None, "is_worse": False}]
     assert len([p for p, _, _ in posts if p.startswith("/wecom")]) == 2
     # Announced once: the next run with nothing new sends nothing.
     assert run_digest(snapshot, state, settings=settings)["messages"] == 0

@@ -6,6 +6,8 @@
     'stg_fiscal_expenditure', 'stg_health_surveys', 'stg_healthcare_resources',
     'stg_maternal_child_health', 'stg_pension_beds', 'stg_population_by_age', 'stg_rural_toilets',
     'stg_sports', 'stg_student_fitness', 'stg_urban_construction', 'stg_water_sources',
+    'stg_patriotic_health', 'stg_medical_insurance', 'stg_occupational_health', 'stg_food_sampling',
+    'stg_media_health', 'stg_volunteers',
 ] %}
 {%- for model in staged %}
 select

@@ -1,8 +1,9 @@
--- HC17 每千名老年人口拥有养老床位数 = elderly-care beds / residents aged 60+ × 1000.
+-- HC17 每千名老年人口拥有养老床位数 = all elderly-care beds (养老机构 + 社区养老服务设施, as the definition and the
+-- civil-affairs statistics count them) / residents aged 60+ × 1000. A year without the community beds has no value.
 {{ indicator_ratio(
     'HC17',
     numerator_model='stg_pension_beds',
-    numerator='institution_beds',
+    numerator='institution_beds + community_beds',
     denominator='population_60_plus',
     multiplier=1000,
     denominator_model='stg_population_by_age'

@@ -1,10 +1,12 @@
 -- 人口分母 / Population denominators per region and year: total, 60+ and 65+.
 --   source = census       the 2010 or 2020 census (prefecture table first: its age shares give
 --                         60+ = population × share / 100, unrounded; then the county table's counts)
---   source = feed         a population feed's value for that year (stg_population_by_age)
 --   source = interpolated straight line between the 2010 and 2020 census values (2011-2019)
--- Priority per region and year: census, then feed, then interpolated. Years after 2020 appear only
--- when a feed supplies them: nothing is extrapolated.
+--   source = feed         the yearly population feed (stg_population_by_age, 统计局) where no census-based
+--                         figure exists: years after the last census, regions no census table covers
+-- Priority per region and year: census, then interpolated, then feed, so per-capita denominators are
+-- census-based wherever the censuses reach and the feed is checked against them (int_dq_denominators).
+-- Years after 2020 appear only when a feed supplies them: nothing is extrapolated.
 {%- set first_census, last_census = 2010, 2020 %}
 
 with census_city as (
@@ -84,9 +86,9 @@ feed as (
 candidates as (
     select *, 'census' as source, 1 as priority from census
     union all
-    select *, 'feed' as source, 2 as priority from feed
+    select *, 'interpolated' as source, 2 as priority from interpolated
     union all
-    select *, 'interpolated' as source, 3 as priority from interpolated
+    select *, 'feed' as source, 3 as priority from feed
 ),
 
 ranked as (

@@ -3,7 +3,8 @@
 -- One row per region, year and indicator. Adding an indicator: write int_indicator_<code>.sql
 -- (region_code, year, indicator_code, numerator, denominator, value, input_load_ids) and list it here.
 -- value_source: 'computed' from counts when both inputs exist, else 'published' (int_indicator_published,
--- a department's ready-made rate); published_value is kept beside a computed value to compare them.
+-- a department's ready-made rate); published_value is kept beside a computed value to compare them;
+-- 'survey_estimate' for a survey's weighted estimate taken as published (HC36, no counts).
 {%- set indicator_models = [
     'int_indicator_hc17',
     'int_indicator_hc01',
@@ -42,7 +43,19 @@
     'int_indicator_x_doctor_nurse_ratio',
     'int_indicator_x_sewage_treatment_rate',
     'int_indicator_x_student_fitness_pass_rate',
+    'int_indicator_hc09',
+    'int_indicator_hc10',
+    'int_indicator_hc11',
+    'int_indicator_hc14',
+    'int_indicator_hc15',
+    'int_indicator_hc18',
+    'int_indicator_hc19',
+    'int_indicator_hc20',
+    'int_indicator_hc41',
+    'int_indicator_hc42',
 ] %}
+{#- Survey estimates taken as published with their sample size and CI (no counts: not recomputable). #}
+{%- set estimate_models = ['int_indicator_hc36'] %}
 
 with computed_values as (
     {% for model in indicator_models %}
@@ -61,6 +74,12 @@ indicator_values as (
     select c.*, cast('computed' as varchar) as value_source
     from computed_values as c
     union all
+    {% for model in estimate_models %}
+    select region_code, year, indicator_code, numerator, denominator, value, input_load_ids,
+        cast('survey_estimate' as varchar)
+    from {{ ref(model) }}
+    union all
+    {% endfor %}
     select p.region_code, p.year, p.indicator_code, null, null, p.value, p.input_load_ids,
         cast('published' as varchar)
     from published_values as p

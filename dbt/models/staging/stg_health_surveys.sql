@@ -6,6 +6,10 @@ select
     literacy_literate,
     smoking_respondents,
     current_smokers,
+    hypertension_18_50_pct,
+    hypertension_18_50_sample_size,
+    hypertension_18_50_ci_low_pct,
+    hypertension_18_50_ci_high_pct,
     _load_id as load_id,
     _source_file as source_file,
     _row_number as source_row_number

@@ -1,0 +1,11 @@
+-- 职业健康检查: current values only (a revised file supersedes the rows it covers; raw keeps the history).
+select
+    region_code,
+    year,
+    workers_exam_due,
+    workers_examined,
+    _load_id as load_id,
+    _source_file as source_file,
+    _row_number as source_row_number
+from {{ source('raw', 'occupational_health') }}
+where _superseded_by_load_id is null
