@@ -16,7 +16,7 @@ import urllib.request
 from dagster_project import settings
 from tests.integration.test_postgres import SUPERUSER_PASSWORD, _postgres_bin, postgres_server  # noqa: F401 (fixture)
 
-STOP_WITHIN_SECONDS = 15  # measured 7-11 s on 2 busy cores (docs/operations.md)
+STOP_TIMEOUT_SECONDS = 20  # serve.py's default HCW_STOP_TIMEOUT_SECONDS: SIGKILL after it
 
 
 def _free_port() -> int:
@@ -92,7 +92,9 @@ def test_make_serve_runs_webserver_and_daemon_in_postgres_and_sigterm_stops_both
     else:
         print("PostgreSQL not installed: make serve tested with SQLite instance storage only")
     outcome = _serve_and_stop(tmp_path, pg or {})
-    assert outcome["took"] < STOP_WITHIN_SECONDS, outcome["output"]
+    # Both stop on SIGTERM by themselves: neither had to be killed after the stop timeout.
+    assert "did not stop within" not in outcome["output"], outcome["output"]
+    assert outcome["took"] < STOP_TIMEOUT_SECONDS + 10, outcome["output"]
     assert not any(_alive(pid) for pid in outcome["pids"].values())
     assert "signal SIGTERM: stopping webserver and daemon" in outcome["output"]
     # Logs where docs/operations.md says they are; the instance queues runs, one writer at a time.
