@@ -152,6 +152,12 @@ def healthy_city_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResour
     args = ["build", *vars_args]
     if unchanged:
         args += ["--exclude", " ".join(sorted(manifest["nodes"][uid]["name"] for uid in unchanged))]
+    # Models with no changed input keep their rows. They are reported (not rebuilt) first, in dependency
+    # order (none of them depends on a rebuilt one), so the publish step after this one, which needs every
+    # mart, still runs; their metadata says they were not rebuilt.
+    for uid in _topological(manifest, unchanged):
+        yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_key(keys[uid]), metadata={
+            "rebuilt": False, "reason": "没有上游新数据，未重建 / no changed input upstream: not rebuilt"})
     invocation = dbt.cli(args, context=context, raise_on_error=False)
     try:
         yield from invocation.stream()
@@ -161,19 +167,30 @@ def healthy_city_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResour
 
             record_dbt_build(database, context.run.run_id, invocation.target_path, dbt_project.manifest_path)
     # Recorded when every model and seed built; failed data tests (and the models dbt then skipped)
-    # do not prevent it: the same inputs would fail the same tests again, and the failure is already
-    # reported (its incident stays open). A model that errored is built again next time.
+    # do not prevent it: the same inputs would fail them again, and the failure is already reported
+    # (its incident stays open). A model that errored is built again next time.
     record = _state_to_record(manifest, plan, previous, selected, set(keys)) if not _errored_nodes(invocation) else None
     if record is not None:
         build_state.record_build(database, record, context.run.run_id, len(to_build))
     _prune_run_targets()
     if not invocation.is_successful():
         raise invocation.get_error()
-    # Models with no changed input keep their rows. They are reported (not rebuilt), so the publish step
-    # after this one, which needs every mart, still runs; their metadata says they were not rebuilt.
-    for uid in sorted(unchanged):
-        yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_key(keys[uid]), metadata={
-            "rebuilt": False, "reason": "没有上游新数据，未重建 / no changed input upstream: not rebuilt"})
+
+
+def _topological(manifest: dict, uids: set[str]) -> list[str]:
+    done: list[str] = []
+
+    def visit(uid: str) -> None:
+        if uid in done:
+            return
+        for parent in manifest["nodes"][uid].get("depends_on", {}).get("nodes", []):
+            if parent in uids:
+                visit(parent)
+        done.append(uid)
+
+    for uid in sorted(uids):
+        visit(uid)
+    return done
 
 
 def _errored_nodes(invocation) -> list[str]:
