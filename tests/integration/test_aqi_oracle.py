@@ -81,9 +81,10 @@ def model_iaqi(warehouse, tmp_path_factory):
     with duckdb.connect(str(copy)) as con:
         con.execute("create or replace table intermediate.int_air_quality_daily_statistics ("
                     "region_code varchar, observed_date date, year integer, metric varchar, "
-                    "concentration double, stations_used integer, stations_reporting integer, is_valid boolean)")
+                    "concentration double, stations_used integer, stations_reporting integer, is_valid boolean, "
+                    "data_as_of timestamp)")
         con.executemany("insert into intermediate.int_air_quality_daily_statistics "
-                        "values (?, cast(? as date), 2026, ?, ?, 1, 1, true)", rows)
+                        "values (?, cast(? as date), 2026, ?, ?, 1, 1, true, null)", rows)
         out = con.execute("select standard, metric, concentration, iaqi from intermediate.int_air_quality_iaqi").fetchall()
     assert len(out) == len(rows)
     return {(s, m, c): i for s, m, c, i in out}
