@@ -53,6 +53,7 @@ DUCKDB_TO_POSTGRES_TYPES = {
     "TIMESTAMP WITH TIME ZONE": "timestamptz",
     "UUID": "uuid",
     "BLOB": "bytea",
+    "JSON": "jsonb",
 }
 
 

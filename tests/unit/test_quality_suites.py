@@ -89,6 +89,7 @@ def test_generated_feed_rules_name_the_failing_rows():
         "region_code": ["150200", "150200", "150400", "999999", "150200"],
         "year": [2020, 2021, 2021, 2021, 2031],
         "institution_beds": [100, 110, 50, 10, 5],
+        "community_beds": [20, 25, 10, 0, 1],
         "region_code_is_in_code_list": [True, True, True, False, True],
         "years_reported_for_region": [2, 2, 1, 2, 2],
         "years_in_feed": [2, 2, 2, 2, 2],
