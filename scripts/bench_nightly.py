@@ -11,7 +11,7 @@ runs), timed end to end (process start to exit: imports, planning, the Dagster r
   2. nothing new    the same files again, twice (the second one is the steady state)
   3. one new file   one yearly feed (pension_beds) gets a file with one more year for every county
   4. hand SQL       one hand-written DuckDB statement over the same CSV files computes HC17 (elderly-care
-                    beds per 1,000 residents aged 60+) for every county and year; its values must equal
+                    beds, institution plus community, per 1,000 residents aged 60+) for every county and year; its values must equal
                     marts.fct_indicator_value (the script exits 1 if not)
 
 The load average (`uptime`) is printed before each step: on a shared machine the times say little
@@ -41,7 +41,8 @@ NEW_FILE_FEED = "pension_beds"
 HAND_SQL = """
 with beds as (
     select lpad(cast("行政区划代码" as varchar), 6, '0') as region_code, "年份"::integer as year,
-           "养老机构床位数(张)"::double as beds
+           -- HC17 counts institution and community elderly-care beds (民政 statistics)
+           "养老机构床位数(张)"::double + "社区养老服务设施床位数(张)"::double as beds
     from read_csv(?, header = true, all_varchar = true)
 ), people as (
     select lpad(cast("行政区划代码" as varchar), 6, '0') as region_code, "年份"::integer as year,
