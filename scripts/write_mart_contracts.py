@@ -8,7 +8,9 @@ built table, this sets each column's `data_type` to the type DuckDB gives it and
 `config.contract.enforced` to `{{ target.type == 'duckdb' }}`: dbt then refuses to build a mart
 whose SQL renames, drops, adds or retypes a column (docs/operations.md, contracts). A model with an
 undocumented or missing column is listed and left without a contract: document its columns first.
-The file is edited line by line, so comments and layout stay as they are.
+A `data_type` already written that DuckDB resolves to the built type (`double precision` for
+`double`, `int` for `integer`) is kept as written. The file is edited line by line, so comments
+and layout stay as they are.
 """
 
 from __future__ import annotations
@@ -34,6 +36,17 @@ def built_columns(con, name: str) -> dict[str, str] | None:
         return {r[0]: contract_type(r[1]) for r in con.execute(f'describe marts."{name}"').fetchall()}
     except duckdb.Error:
         return None
+
+
+def same_type(con, written: str | None, built: str) -> bool:
+    """Whether DuckDB reads the type name `written` as the built type (aliases such as `double precision`)."""
+    if not written:
+        return False
+    try:
+        resolved = con.execute(f"select typeof(cast(null as {written}))").fetchone()[0]
+    except duckdb.Error:
+        return False
+    return contract_type(resolved) == built
 
 
 def rewrite(text: str, types_by_model: dict[str, dict[str, str]]) -> str:
@@ -85,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{path.name}: {model['name']}: no contract: undocumented {sorted(set(built) - set(documented))}, "
                       f"not built {sorted(set(documented) - set(built))}")
             else:
-                types[model["name"]] = built
+                written = {c["name"]: c.get("data_type") for c in model.get("columns", [])}
+                types[model["name"]] = {name: written[name] if same_type(con, written[name], kind) else kind
+                                        for name, kind in built.items()}
         new = rewrite(text, types)
         if new != text:
             stale += 1

@@ -68,3 +68,17 @@ def test_dbt_models_are_grouped_by_layer_with_owners_and_chinese_descriptions(de
             assert spec_description.startswith("【"), (key, spec_description)
     fct = graph.get(next(k for k in graph.get_all_asset_keys() if k.to_user_string() == "marts/fct_indicator_value"))
     assert fct.description.startswith("【集市层 marts】")
+
+
+def test_every_mart_has_an_enforced_contract(dbt_manifest):
+    """Every model in dbt/models/marts/ is contracted (docs/operations.md, model contracts)."""
+    manifest = json.loads(Path(dbt_manifest).read_text())
+    marts = {n["name"]: n for n in manifest["nodes"].values()
+             if n["resource_type"] == "model" and n["original_file_path"].startswith("models/marts/")}
+    on_disk = {p.stem for p in (Path(__file__).parent.parent / "dbt" / "models" / "marts").glob("*.sql")}
+    assert set(marts) == on_disk
+    assert sorted(name for name, n in marts.items() if not (n["config"].get("contract") or {}).get("enforced")) == []
+    for name, node in marts.items():
+        assert all(c.get("data_type") for c in node["columns"].values()), name
+        if node["config"]["materialized"] == "incremental":  # what dbt allows for a contracted incremental model
+            assert node["config"]["on_schema_change"] in ("append_new_columns", "fail"), name

@@ -3,8 +3,10 @@
 -- valid evaluation stations, rounded as reported; NULL for a published-only day), the number of
 -- stations used, and the HJ 633 edition that scored the day. Incremental by date
 -- (macros/air_quality_incremental.sql); data_as_of = load time of the newest raw row behind the day.
+-- Contracted (_air_quality.yml): dbt allows a contract on an incremental model only with
+-- on_schema_change 'append_new_columns' or 'fail'; a column added to the contract is appended.
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='observed_date',
-          on_schema_change='sync_all_columns') }}
+          on_schema_change='append_new_columns') }}
 with statistics as (
     select
         region_code,

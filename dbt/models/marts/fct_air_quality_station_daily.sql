@@ -2,8 +2,10 @@
 -- means, O3 daily maximum 1-hour and 8-hour, the valid hours / 8-hour windows behind each, and
 -- whether each statistic is valid and whether the station counts for its city (城市评价点).
 -- Incremental by date (macros/air_quality_incremental.sql).
+-- Contracted (_air_quality.yml): dbt allows a contract on an incremental model only with
+-- on_schema_change 'append_new_columns' or 'fail'; a column added to the contract is appended.
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='observed_date',
-          on_schema_change='sync_all_columns') }}
+          on_schema_change='append_new_columns') }}
 select
     d.station_code,
     s.station_name_zh,
