@@ -1,19 +1,24 @@
 """Operating the warehouse: one writer at a time, the run queue, the failure cause in the summary.
 
 Real processes: `python -m dagster_project.run` (what `make run` runs) started twice at once on
-one warehouse, and a lock holder in its own process. Each run selects one feed and the region
-codes (a few seconds), not the whole warehouse.
+one warehouse, a lock holder in its own process, and a real `dagster-daemon` dequeuing two runs
+submitted at once through the instance's run queue (as the schedule, a sensor or the UI submit
+them). Each run selects one feed and the region codes (a few seconds), or is a one-op job that
+writes the warehouse (queue_probe.py), not the whole warehouse.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
+import duckdb
 import pytest
 
 from dagster_project import settings
@@ -74,6 +79,7 @@ def test_two_simultaneous_make_runs_one_done_one_refused_naming_the_holder(run_e
     # The winner's run is in the Dagster instance with the writer tag, and the lock is free again.
     import dagster as dg
 
+    T0 = time.time()
     with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_runs()
     assert [(r.run_id, r.status, r.tags.get("hcw/warehouse-writer")) for r in runs] == [
@@ -159,3 +165,95 @@ def test_every_job_and_sensor_run_carries_the_writer_tag(defs):
     jobs = [j for j in defs.resolve_all_job_defs() if not j.name.startswith("__")]
     assert sorted(j.name for j in jobs)[:3] and all(j.tags.get("hcw/warehouse-writer") == "warehouse" for j in jobs)
     assert "feed_pension_beds" in {j.name for j in jobs}
+
+
+QUEUE_WORKSPACE = """load_from:
+  - python_module:
+      module_name: tests.integration.queue_probe
+      working_directory: {root}
+      location_name: queue_probe
+"""
+
+
+@contextlib.contextmanager
+def running_daemon(env: dict[str, str], workspace: Path, log_path: Path):
+    """A real `dagster-daemon run` (scheduler, sensors, run queue) on `workspace`; stopped with SIGTERM."""
+    log = open(log_path, "wb")
+    daemon = subprocess.Popen([str(settings.PROJECT_ROOT / ".venv" / "bin" / "dagster-daemon"), "run",
+                               "-w", str(workspace)],
+                              cwd=settings.PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield daemon
+    finally:
+        daemon.terminate()
+        try:
+            daemon.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            daemon.wait()
+        log.close()
+
+
+def test_two_runs_submitted_through_the_queue_run_one_after_the_other(tmp_path):
+    """Two runs submitted at the same moment (a sensor's two run requests, as the 02:00 schedule and
+    a click in the UI would submit them): the daemon's run queue (dagster.yaml from instance.py: one
+    run at a time) starts the second only after the first has ended; both succeed, and the
+    warehouse had one writer at a time."""
+    import dagster as dg
+    import yaml
+
+    from dagster_project.instance import write_instance_config
+
+    home = tmp_path / "dagster_home"
+    env = _env(tmp_path, home, wait_seconds=60)
+    config = write_instance_config(home)
+    # Test speed only: the queue looks every second instead of every 5 s; its limits are as written.
+    text = config.read_text(encoding="utf-8")
+    assert yaml.safe_load(text)["run_coordinator"] == {"module": "dagster.core.run_coordinator",
+                                                       "class": "QueuedRunCoordinator"}
+    config.write_text(text.replace("class: QueuedRunCoordinator\n",
+                                   "class: QueuedRunCoordinator\n  config:\n    dequeue_interval_seconds: 1\n"),
+                      encoding="utf-8")
+    workspace = tmp_path / "workspace.yaml"
+    workspace.write_text(QUEUE_WORKSPACE.format(root=settings.PROJECT_ROOT), encoding="utf-8")
+
+    log_path = tmp_path / "daemon.log"
+    with running_daemon(env, workspace, log_path) as daemon:
+        # The daemon creates the instance's SQLite storages; open them only once it has (two processes
+        # creating the same tables collide).
+        deadline = time.monotonic() + 120
+        while "Instance is configured with the following daemons" not in log_path.read_text(errors="replace"):
+            assert daemon.poll() is None and time.monotonic() < deadline, log_path.read_text()[-3000:]
+            time.sleep(0.2)
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            assert instance.run_coordinator.dequeue_interval_seconds == 1
+            assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
+            most_in_progress, runs = 0, []
+            while time.monotonic() < deadline + 60:
+                runs = instance.get_runs()
+                most_in_progress = max(most_in_progress, sum(
+                    r.status in (dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED) for r in runs))
+                if len(runs) == 2 and all(r.is_finished for r in runs):
+                    break
+                assert daemon.poll() is None, log_path.read_text()[-3000:]
+                time.sleep(0.2)
+            run_ids = [r.run_id for r in runs]
+            records = {r.dagster_run.run_id: r for r in instance.get_run_records(dg.RunsFilter(run_ids=run_ids))}
+            dequeued = {r: instance.all_logs(r, of_type=dg.DagsterEventType.RUN_STARTING)[0].timestamp
+                        for r in run_ids}
+
+    log = (tmp_path / "daemon.log").read_text()[-3000:]
+    assert sorted((r.status, r.tags.get("dagster/run_key")) for r in runs) == [
+        (dg.DagsterRunStatus.SUCCESS, "first"), (dg.DagsterRunStatus.SUCCESS, "second")], log
+    assert all(r.tags.get("hcw/warehouse-writer") == "warehouse" for r in runs)
+    assert most_in_progress == 1
+    first, second = sorted(run_ids, key=lambda r: records[r].start_time)
+    # Both were submitted before the first ended; the second left the queue only after it had ended.
+    assert records[second].create_timestamp.timestamp() < records[first].end_time
+    assert dequeued[second] >= records[first].end_time
+    assert records[first].end_time <= records[second].start_time
+    # Each run held the DuckDB file in turn (times written by the runs themselves).
+    with duckdb.connect(str(tmp_path / "warehouse" / settings.WAREHOUSE_FILE_NAME), read_only=True) as con:
+        held = con.execute("select run_id, opened_at, closed_at from queue_probe order by opened_at").fetchall()
+    assert [h[0] for h in held] == [first, second]
+    assert held[0][2] <= held[1][1]
