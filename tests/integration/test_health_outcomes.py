@@ -42,6 +42,30 @@ def test_life_tables_of_the_sample_are_plausible(warehouse):
     assert {reason for *_, reason in unstable} == {"fewer than 500 deaths"}
 
 
+def test_life_expectancy_carries_its_standard_error(warehouse):
+    with duck(warehouse["warehouse"]) as con:
+        rows = con.execute("select region_code, sex, ex, ex_se, ex_lower_95, ex_upper_95, table_deaths "
+                           "from marts.fct_life_table where age_start = 0").fetchall()
+    assert len(rows) == 5 * 9 * 3
+    for region, sex, ex, se, lower, upper, deaths in rows:
+        assert se > 0 and abs((upper - lower) / 2 - 1.959964 * se) < 1e-5, (region, sex)
+        assert lower < ex < upper
+    by_region = {}
+    for region, _sex, _ex, se, *_ in rows:
+        by_region.setdefault(region, []).append(se)
+    # Sampling error falls with size: the cities (10,000-36,000 deaths a year) have SE(e0) below
+    # 0.15 years; 稀土高新区 (a few hundred deaths per sex) at least 0.35.
+    assert all(max(by_region[r]) < 0.15 for r in ("150200", "150400", "370400"))
+    assert min(by_region["150271"]) > 0.35
+
+
+def test_hc37_standardises_on_segi_by_default(warehouse):
+    with duck(warehouse["warehouse"]) as con:
+        standards = con.execute("select distinct standard_population from intermediate.int_cancer_incidence_asr"
+                                ).fetchall()
+    assert standards == [("segi_world",)]
+
+
 def test_hc35_and_hc37_of_the_sample_are_plausible(warehouse):
     with duck(warehouse["warehouse"]) as con:
         hc35 = con.execute("select region_code, year, value, numerator, denominator from marts.fct_indicator_value "

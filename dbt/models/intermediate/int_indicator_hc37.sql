@@ -1,6 +1,6 @@
 -- HC37 肿瘤年龄标化发病率变化幅度 = (ASR_t - ASR_ref) / ASR_ref × 100, ASR the age-standardised
--- cancer incidence per 100,000 of both sexes (direct method, Segi world standard population;
--- int_cancer_incidence_asr). Reference year: the previous year (year-on-year change), or the fixed
+-- cancer incidence per 100,000 of both sexes (direct method on the standard population of
+-- var('hc37_standard_population'): Segi world by default, or China 2000; int_cancer_incidence_asr). Reference year: the previous year (year-on-year change), or the fixed
 -- base year var('hc37_reference_year') when the evaluation sets one. No row without both years.
 {%- set reference_year = var('hc37_reference_year', none) %}
 

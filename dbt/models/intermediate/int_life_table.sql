@@ -6,6 +6,13 @@
 --   nLx = n·(lx - ndx) + nax·ndx                   closed intervals;  L85+ = l85 / M85+ (open interval)
 --   Tx  = Σ nLx from x on;   ex = Tx / lx          (e0 is HC29 人均预期寿命)
 -- nMx and nax come from int_life_table_input (a0 and 4a1 by the Coale-Demeny rule).
+-- Standard error of ex (Chiang 1984, ch. 8; with the open interval's term of Silcocks, Jenner &
+-- Reza 2001, J Epidemiol Community Health 55:38 -- the method of the PHE/ONS life expectancy
+-- calculator and of Eayres & Williams 2004, J Epidemiol Community Health 58:243):
+--   Var(nqx)  = nqx² (1 - nqx) / nDx               closed intervals, nDx the observed deaths (0 if none)
+--   Var(ex)   = [ Σ_{i>=x, closed} li² ((ni - nai) + e_{i+n})² Var(nqi)  +  lw² / (Dw · Mw²) ] / lx²
+--               the last term for the open interval w = 85+ (its e_w = 1 / Mw varies with Mw)
+--   ex_se = √Var(ex);  95% CI  ex ± 1.959964 · ex_se  (normal approximation)
 -- is_unstable flags a table from a small population: fewer person-years than
 -- var('life_table_min_population', 5000) (the minimum for abridged life tables in Eayres &
 -- Williams 2004, J Epidemiol Community Health 58:243) or fewer deaths than
@@ -51,6 +58,32 @@ totals as (
         max(case when age_width is not null and qx >= 1 then 1 else 0 end)
             over (partition by region_code, year, sex) as has_capped_q
     from person_years
+),
+
+expectancies as (
+    select *, tx / lx as ex
+    from totals
+),
+
+variance_terms as (
+    select
+        *,
+        case
+            when age_width is null then lx * lx / (deaths * mx * mx)
+            when deaths = 0 then 0.0
+            else lx * lx
+                * power(age_width - ax + lead(ex) over (partition by region_code, year, sex order by age_start), 2)
+                * qx * qx * (1 - qx) / deaths
+        end as variance_term
+    from expectancies
+),
+
+variances as (
+    select
+        *,
+        sqrt(sum(variance_term) over (partition by region_code, year, sex order by age_start
+            rows between current row and unbounded following) / (lx * lx)) as ex_se
+    from variance_terms
 )
 
 select
@@ -69,7 +102,10 @@ select
     ndx,
     nlx,
     tx,
-    tx / lx as ex,
+    ex,
+    ex_se,
+    ex - 1.959963984540054 * ex_se as ex_lower_95,
+    ex + 1.959963984540054 * ex_se as ex_upper_95,
     table_deaths,
     table_population,
     (table_population < {{ min_population }} or table_deaths < {{ min_deaths }} or has_capped_q = 1) as is_unstable,
@@ -79,4 +115,4 @@ select
         when table_deaths < {{ min_deaths }} then 'fewer than {{ min_deaths }} deaths'
     end as varchar) as unstable_reason,
     input_load_ids
-from totals
+from variances

@@ -11,34 +11,13 @@
 -- Only complete tables: all 19 age groups with population > 0 and deaths in the open group, else
 -- no row for that region, year and sex (a missing input gives no value, never a guess).
 with deaths as (
-    select region_code, year, sex, age_group, cast(deaths as double precision) as deaths, load_id
+    select region_code, year, sex, age_group, deaths, load_id
     from {{ ref('stg_deaths_by_cause') }}
     where cause_code = 'A00-Y89'
 ),
 
-population as (
-    select region_code, year, sex, age_group, cast(population as double precision) as population, load_id
-    from {{ ref('stg_population_by_sex_age') }}
-),
-
-by_sex as (
-    select
-        p.region_code, p.year, p.sex, p.age_group, d.deaths, p.population,
-        p.load_id as population_load_id, d.load_id as deaths_load_id
-    from population as p
-    inner join deaths as d
-        on d.region_code = p.region_code and d.year = p.year and d.sex = p.sex and d.age_group = p.age_group
-    where p.sex in ('male', 'female')
-),
-
 with_total as (
-    select * from by_sex
-    union all
-    select region_code, year, 'total', age_group, sum(deaths), sum(population),
-        min(population_load_id), min(deaths_load_id)
-    from by_sex
-    group by region_code, year, age_group
-    having count(*) = 2
+    {{ sex_age_counts_with_total('deaths', 'deaths', ref('stg_population_by_sex_age')) }}
 ),
 
 rates as (
@@ -52,7 +31,7 @@ rates as (
         t.deaths,
         t.population,
         case when t.population > 0 then t.deaths / t.population end as mx,
-        t.population_load_id || ';' || t.deaths_load_id as input_load_ids,
+        t.population_load_id || ';' || t.counts_load_id as input_load_ids,
         count(*) over (partition by t.region_code, t.year, t.sex) as age_groups_present,
         sum(case when t.population > 0 then 1 else 0 end) over (partition by t.region_code, t.year, t.sex)
             as age_groups_with_population,

@@ -1,6 +1,8 @@
 -- 简略寿命表 / Abridged period life tables (Chiang's method), one row per region, year, sex and age
 -- group: nMx, nax, nqx, lx, ndx, nLx, Tx, ex. e0 by sex is the row with age_start = 0; e65 the row
--- with age_start = 65. The computation and its sources are in int_life_table.
+-- with age_start = 65; ex_se and the 95% limits ex_lower_95 / ex_upper_95 give its sampling error
+-- (Chiang's variance with the open interval's term). The computation and its sources are in
+-- int_life_table.
 select
     l.region_code,
     r.region_name_zh,
@@ -19,6 +21,9 @@ select
     l.nlx,
     l.tx,
     l.ex,
+    l.ex_se,
+    l.ex_lower_95,
+    l.ex_upper_95,
     l.table_deaths,
     l.table_population,
     l.is_unstable,
