@@ -6,7 +6,8 @@
     numerator_model    staging model holding the numerator, e.g. 'stg_healthcare_resources'
     numerator          SQL expression over that model's columns, e.g. 'general_practitioners'
     denominator        SQL expression for the denominator
-    denominator_model  model holding the denominator when it is another feed (e.g. 'stg_population_by_age');
+    denominator_model  model holding the denominator when it is not the numerator's model: every per-capita
+                       indicator names 'int_population' (the one population source of record, census-based);
                        omitted = the numerator's model (same row, no join)
     multiplier         100, 1000, 10000, 100000 or 1
     denominator_load_ids  the denominator model's lineage column: 'load_id' for a staging model,

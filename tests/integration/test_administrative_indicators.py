@@ -45,9 +45,9 @@ HAND_COMPUTED = [
     # healthcare_resources 包头市 2020, the four HC27 types (TCM of all): 社区卫生服务中心 31/32, 站 63/70,
     # 乡镇卫生院 35/36, 村卫生室 368/536 = 497 / 674 × 100 = 73.738872… (not 1,504 / 1,882 of every clinic)
     ("HC27", BAOTOU, 2020, 497, 674, 73.738872),
-    # pension_beds 包头市 2020: 26,458 institution + 7,107 community beds = 33,565 / 547,047 aged 60+
-    # × 1,000 = 61.356702… (institution beds alone gave 48.365131)
-    ("HC17", BAOTOU, 2020, 33_565, 547_047, 61.356702),
+    # pension_beds 包头市 2020: 26,458 institution + 7,107 community beds = 33,565 / 547,023.4182 aged 60+
+    # (2020 census: 2,709,378 × 20.19 / 100) × 1,000 = 61.359347… (institution beds alone: 48.367216)
+    ("HC17", BAOTOU, 2020, 33_565, 547_023.4182, 61.359347),
 ]
 
 

@@ -464,6 +464,26 @@ def test_the_two_real_census_tables_disagree_where_a_plain_reading_of_the_files_
     assert xiangtan == [(22.7, "地级普查表65岁及以上人口占比 22.7% 比区县普查表的地级合计 11.08% 高出25%以上（430300 2010）")]
 
 
+def test_feed_population_aged_60_plus_is_checked_against_the_census_based_denominator(warehouse):
+    # HC17 divides by int_population.population_60_plus; the feed's own 60+ figure is checked against it.
+    # 稀土高新区 2020: population_by_age_2016_2024.csv line 15 gives 21,302; census_county_2010_2020.csv
+    # (150271, 2020) 28,612 → 21,302 / 28,612 − 1 = −25.5487 %. 山亭区 (census_county 370406: 2010 66,944,
+    # 2020 88,941; on the line 2016 80,142.2, 2017 82,341.9, 2018 84,541.6, 2019 86,741.3) against the feed's
+    # 70,927, 73,429, 75,669, 78,144: −11.4986 %, −10.8243 %, −10.4950 % (flagged), −9.9114 % (within 10 %);
+    # 2020 80,453 / 88,941 − 1 = −9.5434 % (within). 包头市 2016 +4.28 %, 赤峰市 2016 +6.88 %: within.
+    with duck(warehouse["warehouse"]) as con:
+        rows = con.execute(
+            "select region_code, year, severity, value, message_en from marts.fct_data_quality_finding "
+            "where check_type = 'denominator' and series = 'population_by_age.population_60_plus' "
+            "order by region_code, year").fetchall()
+    assert [r[:4] for r in rows] == [("150271", 2020, "WARN", 21302.0), ("370406", 2016, "WARN", 70927.0),
+                                     ("370406", 2017, "WARN", 73429.0), ("370406", 2018, "WARN", 75669.0)]
+    assert rows[0][4] == ("population_by_age.population_60_plus reports a 2020 population of 21302; the census-based "
+                          "int_population (census_county 2020) gives 28612 (-25.5487 %)")
+    assert rows[1][4] == ("population_by_age.population_60_plus reports a 2016 population of 70927; the census-based "
+                          "int_population (census_county 2010–2020 interpolated) gives 80142.2 (-11.4986 %)")
+
+
 def test_real_city_panel_population_100_times_too_large_is_flagged_twice(warehouse):
     # 枣庄市 2011 年末总人口 6,861.4 万 (row 1817). 2008-2010: 3,832,400, 3,867,900, 3,910,300 → mean
     # 3,870,200, ratio 17.7288 (log10 1.249: not near a power of ten → beyond the band, WARN).

@@ -41,16 +41,17 @@ def test_plan_targets_hold_every_evaluable_target_of_the_five_plans(warehouse):
 
 def test_baotou_elderly_beds_target_2020_is_met_by_hand(warehouse):
     # T000_014 每千名老年人拥有养老床位数达到60张以上 (2020). Bundled 2020 value, every elderly-care bed:
-    # (26,458 institution + 7,107 community) / 547,047 aged 60+ × 1,000 = 61.356702 → gap +1.356702 → met.
-    # (Institution beds alone gave 48.365131: judged on them, the target looked missed.)
+    # (26,458 institution + 7,107 community) / 547,023.4182 aged 60+ (2020 census: 2,709,378 × 20.19 %)
+    # × 1,000 = 61.359347 → gap +1.359347 → met.
+    # (Institution beds alone gave 48.367216: judged on them, the target looked missed.)
     with duck(warehouse["warehouse"]) as con:
         row = con.execute(
             "select comparator, target_value, value_in_target_year, gap_to_target, status, latest_year, "
             "trend_years_used, trend_first_year, trend_last_year "
             "from marts.fct_target_attainment where target_id = 'T000_014'").fetchone()
     assert row[0:2] == (">=", 60.0)
-    assert row[2] == pytest.approx(61.356702, abs=1e-6)
-    assert row[3] == pytest.approx(1.356702, abs=1e-6)
+    assert row[2] == pytest.approx(61.359347, abs=1e-6)
+    assert row[3] == pytest.approx(1.359347, abs=1e-6)
     assert row[4] == "met"
     # The trend of a past-due target ends in its target year: the five years 2016-2020, not 2020-2024.
     assert row[5:] == (2024, 5, 2016, 2020)

@@ -118,12 +118,16 @@ def test_the_rejected_feed_keeps_its_last_good_rows_with_an_older_data_as_of(sec
     hc17 = {k: v for k, v in after.items() if k[2] == "HC17"}
     assert len(hc17) == 45 and hc17 == {k: v for k, v in before.items() if k[2] == "HC17"}
     with duck(second_night["warehouse"]) as con:
-        night1_beds, night1_population, night2_revision = [con.execute(
+        night1_beds, night1_population, night1_city, night1_county, night2_revision = [con.execute(
             "select loaded_at from raw._loads where source_file = ? and status = 'loaded'", [name]).fetchone()[0]
             for name in ("pension_beds_2016_2024.csv", "population_by_age_2016_2024.csv",
+                         "census_city_2010-2020_v1.csv", "census_county_2010_2020.csv",
                          "healthcare_resources_2024_revised.csv")]
-    # Its values say how old they are: the newest of the night-1 loads they came from ...
-    assert {v[1] for v in hc17.values()} == {max(night1_beds, night1_population)}
+    # Its values say how old they are: the newest of the night-1 loads they came from, the beds and the
+    # population of int_population (the prefecture census for 包头市 2016-2020, the county census for 山亭区
+    # and 稀土高新区 2020, the population feed after 2020 and for 稀土高新区 before) ...
+    assert {v[1] for v in hc17.values()} == {max(night1_beds, night1_population), max(night1_beds, night1_city),
+                                             max(night1_beds, night1_county)}
     # ... older than the value rebuilt from tonight's revised file.
     assert after[("150200", 2024, "HC24")][1] == night2_revision > max(night1_beds, night1_population)
     assert all(v[1] is not None for v in after.values())

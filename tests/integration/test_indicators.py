@@ -19,11 +19,16 @@ BAOTOU, RARE_EARTH_ZONE, SHANTING, YUHANG = "150200", "150271", "370406", "33011
 
 # (indicator, region, year, numerator, denominator, value), arithmetic from the bundled CSVs.
 HAND_COMPUTED = [
-    # healthcare_resources 包头市 2020: 701 GPs; population_by_age: 2,709,493 residents.
-    # 701 / 2,709,493 × 10,000 = 2.587199…
-    ("HC24", BAOTOU, 2020, 701, 2_709_493, 2.587199),
-    # 山亭区 2020: 2,437 beds / 406,327 residents × 1,000 = 5.997633…
-    ("HC26", SHANTING, 2020, 2_437, 406_327, 5.997633),
+    # Per-capita denominators are int_population's: in 2020 the 七普 census. 包头市: census_city_2010-2020_v1.csv
+    # popu_2020 2,709,378 (the population_by_age feed's 2,709,493 is not used); 山亭区: census_county_2010_2020.csv
+    # 370406 2020 常住人口 406,722 (feed: 406,327).
+    # healthcare_resources 包头市 2020: 701 GPs / 2,709,378 × 10,000 = 2.587309…
+    ("HC24", BAOTOU, 2020, 701, 2_709_378, 2.587309),
+    # 山亭区 2020: 2,437 beds / 406,722 residents × 1,000 = 5.991807…
+    ("HC26", SHANTING, 2020, 2_437, 406_722, 5.991807),
+    # 包头市 2015, between the censuses: 2,650,364 + (2,709,378 − 2,650,364) × 5 / 10 = 2,679,871;
+    # 13,646 beds / 2,679,871 × 1,000 = 5.092036… (the population feed starts in 2016)
+    ("HC26", BAOTOU, 2015, 13_646, 2_679_871, 5.092036),
     # 包头市 2020, the four types HC27 names (TCM / all): 社区卫生服务中心 31/32, 站 63/70, 乡镇卫生院 35/36,
     # 村卫生室 368/536 → 497 / 674 × 100 = 73.738872… (门诊部 and 诊所 of the 1,882 institutions stay out)
     ("HC27", BAOTOU, 2020, 497, 674, 73.738872),
@@ -42,12 +47,12 @@ HAND_COMPUTED = [
     ("HC05", BAOTOU, 2020, 593_300, 603_100, 98.375062),
     # 12,559.62 of 13,363.51 万m³ treated centrally: 125,596,200 / 133,635,100 × 100 = 93.984439…
     ("X_SEWAGE_TREATMENT_RATE", BAOTOU, 2020, 125_596_200, 133_635_100, 93.984439),
-    # disease_control 包头市 2020: 4,951 class A/B cases / 2,709,493 residents × 100,000 = 182.727913…
-    ("HC34", BAOTOU, 2020, 4_951, 2_709_493, 182.727913),
+    # disease_control 包头市 2020: 4,951 class A/B cases / 2,709,378 residents × 100,000 = 182.735668…
+    ("HC34", BAOTOU, 2020, 4_951, 2_709_378, 182.735668),
     # 山亭区 2020: 1,657 of 1,887 registered patients managed to standard: × 100 = 87.811341…
     ("HC21", SHANTING, 2020, 1_657, 1_887, 87.811341),
-    # 包头市 2020: 8,106 physicians / 2,709,493 × 1,000 = 2.991703…; nurses 8,440 / 8,106 = 1.041204…
-    ("X_DOCTORS_PER_1000", BAOTOU, 2020, 8_106, 2_709_493, 2.991703),
+    # 包头市 2020: 8,106 physicians / 2,709,378 × 1,000 = 2.991830…; nurses 8,440 / 8,106 = 1.041204…
+    ("X_DOCTORS_PER_1000", BAOTOU, 2020, 8_106, 2_709_378, 2.991830),
     ("X_DOCTOR_NURSE_RATIO", BAOTOU, 2020, 8_440, 8_106, 1.041204),
     # sports 包头市 2020: 1,221 of 1,344 tested residents pass: × 100 = 90.848214…
     ("HC33", BAOTOU, 2020, 1_221, 1_344, 90.848214),
@@ -83,12 +88,15 @@ def test_a_missing_input_gives_no_row_never_a_zero(warehouse):
         assert _value_exists(con, "HC30", SHANTING, 2015)
         # urban_construction 稀土高新区 2021: 公园绿地面积 "—" -> no HC08.
         assert not _value_exists(con, "HC08", RARE_EARTH_ZONE, 2021)
-        # population_by_age starts in 2016: no per-capita indicator for 2015 anywhere...
-        assert con.execute("select count(*) from marts.fct_indicator_value "
-                           "where indicator_code = 'HC26' and year = 2015").fetchone()[0] == 0
-        # ...and has no row for 余杭区 at all, whose own-denominator rates are still computed.
-        assert con.execute("select count(*) from marts.fct_indicator_value "
-                           "where indicator_code = 'HC24' and region_code = ?", [YUHANG]).fetchone()[0] == 0
+        # Per-capita rates divide by int_population: census 2010 and 2020, the straight line between.
+        # 稀土高新区 is in neither the 2010 census nor (before 2016) the population feed: no HC26 in 2015,
+        # while 包头市 has one (HAND_COMPUTED above).
+        assert not _value_exists(con, "HC26", RARE_EARTH_ZONE, 2015)
+        # 余杭区 has no population feed row at all: its per-capita rates exist in the census years and
+        # between them (2015-2020 of healthcare_resources), none after 2020 (nothing is extrapolated).
+        assert con.execute("select year from marts.fct_indicator_value where indicator_code = 'HC24' "
+                           "and region_code = ? order by year", [YUHANG]).fetchall() == [
+            (y,) for y in range(2015, 2021)]
         assert _value_exists(con, "HC27", YUHANG, 2020)
         # No computed value anywhere is a zero standing in for a missing denominator (a published
         # value has no counts: value_source 'published', tests/integration/test_published_values.py).

@@ -8,16 +8,18 @@ from tests.conftest import duck, run_nightly
 
 
 def test_hc17_for_baotou_2020_equals_hand_computed_value(warehouse):
-    # sources/data: 包头市 2020 has 26,458 institution + 7,107 community beds and 547,047 residents aged 60+.
-    # (26,458 + 7,107) / 547,047 × 1,000 = 33,565 / 547,047 × 1,000 = 61.35670… beds per 1,000 elderly.
+    # sources/data: 包头市 2020 has 26,458 institution + 7,107 community beds (pension_beds). Residents aged
+    # 60+ from the 2020 census (census_city_2010-2020_v1.csv: popu_2020 2,709,378, age_60_2020 20.19 %):
+    # 2,709,378 × 20.19 / 100 = 547,023.4182 (the population feed's 547,047 is checked against it, not used).
+    # (26,458 + 7,107) / 547,023.4182 × 1,000 = 33,565 / 547,023.4182 × 1,000 = 61.35934… beds per 1,000 elderly.
     with duck(warehouse["warehouse"]) as con:
         row = con.execute(
             "select region_name_zh, numerator, denominator, value, unit from marts.fct_indicator_value "
             "where region_code = '150200' and year = 2020 and indicator_code = 'HC17'").fetchone()
     assert row[0] == "包头市"
     assert row[1] == 33565
-    assert row[2] == 547047
-    assert row[3] == pytest.approx(61.356702, abs=1e-6)
+    assert row[2] == pytest.approx(547_023.4182, rel=1e-12)
+    assert row[3] == pytest.approx(61.359347, abs=1e-6)
     assert row[4].startswith("张/千名老年人")
 
 

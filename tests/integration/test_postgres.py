@@ -113,9 +113,10 @@ def test_postgres_fct_indicator_value_equals_duckdb(postgres_build, warehouse):
         assert p[:3] == d[:3] and p[6:] == d[6:], (d, p)
         for dv, pv in zip(d[3:6], p[3:6]):  # numerator, denominator, value: doubles, same to 1e-12
             assert (dv is None and pv is None) or math.isclose(float(dv), float(pv), rel_tol=1e-12), (d, p)
-    # (26,458 institution + 7,107 community) beds / 547,047 residents aged 60+ × 1,000 = 61.3567…
-    assert (baotou[0], baotou[1]) == (33565, 547047)
-    assert float(baotou[2]) == pytest.approx(61.356702, abs=1e-6)
+    # (26,458 institution + 7,107 community) beds / 547,023.4182 residents aged 60+ (2020 census:
+    # 2,709,378 × 20.19 / 100) × 1,000 = 61.3593…
+    assert baotou[0] == 33565 and float(baotou[1]) == pytest.approx(547_023.4182, rel=1e-12)
+    assert float(baotou[2]) == pytest.approx(61.359347, abs=1e-6)
 
 
 def test_analyst_role_reads_marts_and_cannot_write(postgres_build, warehouse):

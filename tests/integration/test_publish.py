@@ -47,8 +47,8 @@ def test_nightly_run_publishes_every_mart_and_reference_table(warehouse, defs):
     with duck(published) as con:
         tables = sorted(con.execute("select schema_name, table_name from duckdb_tables()").fetchall())
         assert con.execute("select * from marts.fct_indicator_value order by all").fetchall() == work_rows
-        # (26,458 + 7,107) beds / 547,047 residents aged 60+ × 1,000 = 61.3567…
-        assert con.execute(HC17_BAOTOU_2020).fetchone()[0] == pytest.approx(61.356702, abs=1e-6)
+        # (26,458 + 7,107) beds / 547,023.4182 residents aged 60+ (2,709,378 × 20.19 %) × 1,000 = 61.3593…
+        assert con.execute(HC17_BAOTOU_2020).fetchone()[0] == pytest.approx(61.359347, abs=1e-6)
     assert ("marts", "fct_indicator_value") in tables and ("reference", "dim_indicator") in tables
     assert tables == expected  # raw, staging and intermediate stay in the working file
     assert oct(published.stat().st_mode & 0o777) == "0o444"
@@ -71,9 +71,11 @@ def test_old_duckdb_cli_opens_the_published_file(warehouse):
          "where indicator_code = 'HC17' and region_code = '150200' and year in (2016, 2020) order by year"],
         capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    # 2016: (18,689 + 4,014) beds / 483,450 aged 60+ × 1,000 = 46.96 → 47.0;
-    # 2020: (26,458 + 7,107) / 547,047 × 1,000 = 61.36 → 61.4
-    assert out.stdout.splitlines() == ["v1.5.6", "包头市|2016|47.0", "包头市|2020|61.4"]
+    # Aged 60+ from the censuses (census_city_2010-2020_v1.csv 包头市): 2010 2,650,364 × 12.77 % = 338,451.4828,
+    # 2020 2,709,378 × 20.19 % = 547,023.4182; 2016 on the line 338,451.4828 + 208,571.9354 × 6 / 10 = 463,594.6440.
+    # 2016: (18,689 + 4,014) beds / 463,594.6440 × 1,000 = 48.97 → 49.0;
+    # 2020: (26,458 + 7,107) / 547,023.4182 × 1,000 = 61.36 → 61.4
+    assert out.stdout.splitlines() == ["v1.5.6", "包头市|2016|49.0", "包头市|2020|61.4"]
 
 
 def _copy_warehouse(warehouse, root: Path, monkeypatch) -> dict[str, Path]:
@@ -142,9 +144,10 @@ def test_analyst_querying_during_a_run_sees_old_or_new_snapshot_never_a_mix(ware
         analyst.wait(timeout=60)
     answers = _read_log(log)
     assert [a["error"] for a in answers if "error" in a] == []
-    # Before: (26,458 + 7,107) / 547,047 × 1,000 = 61.3567…; after: (27,000 + 7,107) / 547,047 × 1,000 = 62.3475…
-    assert answers[0]["hc17"] == pytest.approx(61.356702, abs=1e-6)
-    assert new_hc17 == pytest.approx(62.347477, abs=1e-6)
+    # Before: (26,458 + 7,107) / 547,023.4182 × 1,000 = 61.3593…; after: (27,000 + 7,107) / 547,023.4182 × 1,000
+    # = 62.3501… (aged 60+ from the 2020 census: 2,709,378 × 20.19 / 100)
+    assert answers[0]["hc17"] == pytest.approx(61.359347, abs=1e-6)
+    assert new_hc17 == pytest.approx(62.350164, abs=1e-6)
     old, new = answers[0]["fingerprint"], answers[-1]["fingerprint"]
     assert old != new
     # Every answer is one whole snapshot: the HC17 value and the fingerprint of every table agree.
@@ -199,4 +202,4 @@ def test_run_killed_during_dbt_leaves_published_file_byte_for_byte(warehouse, db
     assert sha256(paths["published"]) == before
     assert sorted(p.name for p in paths["published"].parent.iterdir()) == [settings.WAREHOUSE_FILE_NAME]
     with duck(paths["published"]) as con:
-        assert con.execute(HC17_BAOTOU_2020).fetchone()[0] == pytest.approx(61.356702, abs=1e-6)
+        assert con.execute(HC17_BAOTOU_2020).fetchone()[0] == pytest.approx(61.359347, abs=1e-6)

@@ -80,34 +80,39 @@ def test_published_value_where_no_counts_exist(warehouse, snapshot):
 
 
 def test_computed_value_wins_and_keeps_the_published_one_beside_it(warehouse, snapshot):
-    # healthcare_resources 包头市 2019: 16,309 beds; population_by_age: 2,704,364 residents
-    # 16,309 / 2,704,364 × 1,000 = 6.030623…  (published BED 6.921297894)
+    # healthcare_resources 包头市 2019: 16,309 beds. Population (int_population, census_city_2010-2020_v1.csv
+    # 包头市 popu_2010 2,650,364, popu_2020 2,709,378) on the straight line in 2019:
+    # 2,650,364 + (2,709,378 − 2,650,364) × 9 / 10 = 2,650,364 + 53,112.6 = 2,703,476.6
+    # 16,309 / 2,703,476.6 × 1,000 = 6.032602…  (published BED 6.921297894)
     with duck(warehouse["warehouse"]) as con:
-        assert fct(con, "150200", "HC26") == [(pytest.approx(6.030623, abs=1e-6), 16309, 2704364, "computed",
+        assert fct(con, "150200", "HC26") == [(pytest.approx(6.032602, abs=1e-6), 16309,
+                                               pytest.approx(2_703_476.6, rel=1e-12), "computed",
                                                pytest.approx(float(snapshot["Baotou"]["BED"]), abs=1e-9))]
-        # 枣庄市 2019: 10,822 physicians / 3,848,158 × 1,000 = 2.812255… (published DOC 2.823798627)
+        # 枣庄市 2019: 3,729,140 + (3,855,601 − 3,729,140) × 9 / 10 = 3,729,140 + 113,814.9 = 3,842,954.9;
+        # 10,822 physicians / 3,842,954.9 × 1,000 = 2.816062… (published DOC 2.823798627)
         assert fct(con, "370400", "X_DOCTORS_PER_1000") == [(
-            pytest.approx(2.812255, abs=1e-6), 10822, 3848158, "computed",
+            pytest.approx(2.816062, abs=1e-6), 10822, pytest.approx(3_842_954.9, rel=1e-12), "computed",
             pytest.approx(float(snapshot["Zaozhuang"]["DOC"]), abs=1e-9))]
 
 
 def test_warn_check_names_both_values_where_they_differ_by_more_than_one_percent(warehouse):
-    # Hand-computed from the sample counts (2019) against the snapshot:
-    #   150200 HC26   16,309 / 2,704,364 × 1000 = 6.0306 vs 6.9213: -12.87 %
-    #   150200 DOC     7,743 / 2,704,364 × 1000 = 2.8632 vs 3.0495:  -6.11 %
-    #   150200 NRS     8,248 / 2,704,364 × 1000 = 3.0499 vs 3.9270: -22.34 %
-    #   370400 HC26   23,164 / 3,848,158 × 1000 = 6.0195 vs 6.0974:  -1.28 %
-    #   370400 DOC    10,822 / 3,848,158 × 1000 = 2.8123 vs 2.8238:  -0.41 %  (within 1 %: no warning)
-    #   370400 NRS    11,703 / 3,848,158 × 1000 = 3.0412 vs 3.4907: -12.88 %
+    # Hand-computed from the sample counts (2019) over the census-based population of 2019 (the straight
+    # line between the censuses, above: 包头市 2,703,476.6, 枣庄市 3,842,954.9) against the snapshot:
+    #   150200 HC26   16,309 / 2,703,476.6 × 1000 = 6.0326 vs 6.9213: -12.84 %
+    #   150200 DOC     7,743 / 2,703,476.6 × 1000 = 2.8641 vs 3.0495:  -6.08 %
+    #   150200 NRS     8,248 / 2,703,476.6 × 1000 = 3.0509 vs 3.9270: -22.31 %
+    #   370400 HC26   23,164 / 3,842,954.9 × 1000 = 6.0277 vs 6.0974:  -1.14 %
+    #   370400 DOC    10,822 / 3,842,954.9 × 1000 = 2.8161 vs 2.8238:  -0.27 %  (within 1 %: no warning)
+    #   370400 NRS    11,703 / 3,842,954.9 × 1000 = 3.0453 vs 3.4907: -12.76 %
     with duck(warehouse["warehouse"]) as con:
         rows = con.execute("select message from dbt_test__audit.published_value_agrees_fct_indicator_value "
                            "order by region_code, indicator_code").fetchall()
     assert [r[0] for r in rows] == [
-        "HC26 150200 2019: computed 6.0306 vs published 6.9213 (differs by -12.9 %)",
-        "X_DOCTORS_PER_1000 150200 2019: computed 2.8632 vs published 3.0495 (differs by -6.1 %)",
-        "X_NURSES_PER_1000 150200 2019: computed 3.0499 vs published 3.9270 (differs by -22.3 %)",
-        "HC26 370400 2019: computed 6.0195 vs published 6.0974 (differs by -1.3 %)",
-        "X_NURSES_PER_1000 370400 2019: computed 3.0412 vs published 3.4907 (differs by -12.9 %)",
+        "HC26 150200 2019: computed 6.0326 vs published 6.9213 (differs by -12.8 %)",
+        "X_DOCTORS_PER_1000 150200 2019: computed 2.8641 vs published 3.0495 (differs by -6.1 %)",
+        "X_NURSES_PER_1000 150200 2019: computed 3.0509 vs published 3.9270 (differs by -22.3 %)",
+        "HC26 370400 2019: computed 6.0277 vs published 6.0974 (differs by -1.1 %)",
+        "X_NURSES_PER_1000 370400 2019: computed 3.0453 vs published 3.4907 (differs by -12.8 %)",
     ]
     evaluations = [e.event_specific_data for e in warehouse["result"].all_events
                    if e.event_type_value == "ASSET_CHECK_EVALUATION"

@@ -119,9 +119,10 @@ def test_workbook_hand_checked_region(warehouse):
     header = {c.value: c.column for c in ws[3]}
     rows = {ws.cell(row=r, column=1).value: r for r in range(4, ws.max_row + 1)}
     hc17 = ws.cell(row=rows["HC17"], column=header["2020"])
-    # 包头市 2020: (26,458 institution + 7,107 community) elderly-care beds / 547,047 people aged 60+ × 1,000.
-    assert hc17.value == pytest.approx((26458 + 7107) / 547047 * 1000, abs=1e-6)
-    assert round(hc17.value, 6) == 61.356702
+    # 包头市 2020: (26,458 institution + 7,107 community) elderly-care beds / 547,023.4182 people aged 60+
+    # (2020 census: 2,709,378 × 20.19 / 100) × 1,000.
+    assert hc17.value == pytest.approx((26458 + 7107) / (2709378 * 20.19 / 100) * 1000, abs=1e-6)
+    assert round(hc17.value, 6) == 61.359347
     assert hc17.number_format == "#,##0.00"
     target_header_row = next(r for r in range(4, ws.max_row + 1) if ws.cell(row=r, column=1).value == "目标编号 Target")
     t_header = {c.value: c.column for c in ws[target_header_row]}
@@ -132,7 +133,7 @@ def test_workbook_hand_checked_region(warehouse):
     assert get("目标值 Target value").value == 60
     assert get("状态 Status").value == "达成" and get("Status (en)").value == "met"
     assert get("判定年 Judged year").value == 2020
-    assert get("判定值 Judged value").value == pytest.approx(61.356702, abs=1e-6)
+    assert get("判定值 Judged value").value == pytest.approx(61.359347, abs=1e-6)
     assert get("状态 Status").fill.fgColor.rgb.endswith("1A9850")        # met: green
     assert get("判定值 Judged value").fill.fgColor.rgb.endswith("1A9850")
     assert ws.conditional_formatting, "status column recolours when edited"

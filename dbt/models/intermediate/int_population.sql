@@ -5,8 +5,10 @@
 --   source = feed         the yearly population feed (stg_population_by_age, 统计局) where no census-based
 --                         figure exists: years after the last census, regions no census table covers
 -- Priority per region and year: census, then interpolated, then feed, so per-capita denominators are
--- census-based wherever the censuses reach and the feed is checked against them (int_dq_denominators).
--- Years after 2020 appear only when a feed supplies them: nothing is extrapolated.
+-- census-based wherever the censuses reach and the feed is checked against them (int_dq_denominators:
+-- total and 60+). Years after 2020 appear only when a feed supplies them: nothing is extrapolated.
+-- The one population source of record: every per-capita indicator divides by this model (indicator_ratio
+-- with denominator_model='int_population'; HC17 by population_60_plus, the others by population).
 {%- set first_census, last_census = 2010, 2020 %}
 
 with census_city as (
@@ -61,7 +63,8 @@ interpolated as (
         a.population_65_plus + (b.population_65_plus - a.population_65_plus)
             * (y.year - {{ first_census }}) / {{ last_census - first_census }}.0 as population_65_plus,
         a.source_table,
-        a.load_id || ';' || b.load_id as load_id
+        -- both censuses' loads; one id when one file carries both (the prefecture table)
+        case when a.load_id = b.load_id then a.load_id else a.load_id || ';' || b.load_id end as load_id
     from census as a
     inner join census as b
         on b.region_code = a.region_code
