@@ -67,9 +67,11 @@ def hand_sql(sources: Path, warehouse: Path) -> tuple[float, int, dict[str, int]
 
     files = {feed: "[" + ", ".join(f"'{p}'" for p in sorted((sources / "data" / feed).glob("*.csv"))) + "]"
              for feed in HAND_FEEDS}
+    macro, query = HAND_SQL.format(**files).split(";\n", 1)
     con = duckdb.connect()
     started = time.monotonic()
-    con.execute(f"create table hand as {HAND_SQL.format(**files)}")
+    con.execute(macro)
+    con.execute(f"create table hand as {query}")
     seconds = time.monotonic() - started
     con.execute(f"attach '{warehouse}' as wh (read_only)")
     rows = con.execute("select count(*) from hand").fetchone()[0]

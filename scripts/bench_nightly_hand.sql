@@ -2,53 +2,39 @@
 -- from the yearly feeds, in one DuckDB statement over the same CSV files, written from the indicator
 -- definitions (dbt/seeds/dim_indicator.csv) without the dbt models. A feed name in braces is replaced by the list of
 -- that feed's CSV files. Result: region_code, year, indicator_code, numerator, denominator, value.
--- Cells read as text; '—' (not reported) is NULL; units as published (万人, 公顷, 万吨, 万元 ...):
--- a ratio of two columns in the same unit needs no conversion, HC08 converts 公顷 and 万人.
+-- Cells read as text; '—' (not reported) is NULL; numerators and denominators in the unit each feed
+-- YAML declares (a 万吨 column times 10,000 is tonnes), as marts.fct_indicator_value keeps them.
+-- Two statements: the macro yearly(files) (a region-year feed with every column a number), then the query.
+create or replace temp macro yearly(files) as table
+    select lpad("行政区划代码", 6, '0') as region_code, "年份"::integer as year,
+           columns(* exclude ("行政区划代码", "地区名称", "年份"))::double
+    from read_csv(files, header = true, all_varchar = true, nullstr = '—');
 with
 population as (
     select lpad("行政区划代码", 6, '0') as region_code, "年份"::integer as year,
            nullif("常住人口(人)", '—')::double as residents, nullif("60岁及以上人口(人)", '—')::double as aged_60
     from read_csv({population_by_age}, header = true, all_varchar = true)
 ),
-hr as (
-    select lpad("行政区划代码", 6, '0') as region_code, "年份"::integer as year, columns(* exclude ("行政区划代码", "地区名称", "年份"))::double
-    from read_csv({healthcare_resources}, header = true, all_varchar = true, nullstr = '—')
-),
--- one table per feed, same shape: region_code, year, every published column as double
-fiscal as (select lpad("行政区划代码", 6, '0') as region_code, "年份"::integer as year, columns(* exclude ("行政区划代码", "地区名称", "年份"))::double
-           from read_csv({fiscal_expenditure}, header = true, all_varchar = true, nullstr = '—')),
-mch as (select lpad("行政区划代码", 6, '0') as region_code, "年份"::integer as year, columns(* exclude ("行政区划代码", "地区名称", "年份"))::double
-        from read_csv({maternal_child_health}, header = true, all_varchar = true, nullstr = '—')),
-dc as (select lpad("行政区划代码", 6, '0') as region_code, "年份"::integer as year, columns(* exclude ("行政区划代码", "地区名称", "年份"))::double
-       from read_csv({disease_control}, header = true, all_varchar = true, nullstr = '—')),
-dw as (select lpad("行政区划代码", 6, '0') as region_code, "年份"::integer as year, columns(* exclude ("行政区划代码", "地区名称", "年份"))::double
-       from read_csv({drinking_water}, header = true, all_varchar = true, nullstr = '—')),
-ws as (select lpad("行政区划代码", 6, '0') as region_code, "年份"::integer as year, columns(* exclude ("行政区划代码", "地区名称", "年份"))::double
-       from read_csv({water_sources}, header = true, all_varchar = true, nullstr = '—')),
-rt as (select lpad("行政区划代码", 6, '0') as region_code, "年份"::integer as year, columns(* exclude ("行政区划代码", "地区名称", "年份"))::double
-       from read_csv({rural_toilets}, header = true, all_varchar = true, nullstr = '—')),
-uc as (select lpad("行政区划代码", 6, '0') as region_code, "年份"::integer as year, columns(* exclude ("行政区划代码", "地区名称", "年份"))::double
-       from read_csv({urban_construction}, header = true, all_varchar = true, nullstr = '—')),
-sp as (select lpad("行政区划代码", 6, '0') as region_code, "年份"::integer as year, columns(* exclude ("行政区划代码", "地区名称", "年份"))::double
-       from read_csv({sports}, header = true, all_varchar = true, nullstr = '—')),
-sf as (select lpad("行政区划代码", 6, '0') as region_code, "年份"::integer as year, columns(* exclude ("行政区划代码", "地区名称", "年份"))::double
-       from read_csv({student_fitness}, header = true, all_varchar = true, nullstr = '—')),
-hs as (select lpad("行政区划代码", 6, '0') as region_code, "年份"::integer as year, columns(* exclude ("行政区划代码", "地区名称", "年份"))::double
-       from read_csv({health_surveys}, header = true, all_varchar = true, nullstr = '—')),
-mi as (select lpad("行政区划代码", 6, '0') as region_code, "年份"::integer as year, columns(* exclude ("行政区划代码", "地区名称", "年份"))::double
-       from read_csv({medical_insurance}, header = true, all_varchar = true, nullstr = '—')),
-oh as (select lpad("行政区划代码", 6, '0') as region_code, "年份"::integer as year, columns(* exclude ("行政区划代码", "地区名称", "年份"))::double
-       from read_csv({occupational_health}, header = true, all_varchar = true, nullstr = '—')),
-fs as (select lpad("行政区划代码", 6, '0') as region_code, "年份"::integer as year, columns(* exclude ("行政区划代码", "地区名称", "年份"))::double
-       from read_csv({food_sampling}, header = true, all_varchar = true, nullstr = '—')),
-md as (select lpad("行政区划代码", 6, '0') as region_code, "年份"::integer as year, columns(* exclude ("行政区划代码", "地区名称", "年份"))::double
-       from read_csv({media_health}, header = true, all_varchar = true, nullstr = '—')),
-vo as (select lpad("行政区划代码", 6, '0') as region_code, "年份"::integer as year, columns(* exclude ("行政区划代码", "地区名称", "年份"))::double
-       from read_csv({volunteers}, header = true, all_varchar = true, nullstr = '—')),
+-- one table per feed: region_code, year and every published column as a number (yearly(), above)
+hr as (from yearly({healthcare_resources})),
+fiscal as (from yearly({fiscal_expenditure})),
+mch as (from yearly({maternal_child_health})),
+dc as (from yearly({disease_control})),
+dw as (from yearly({drinking_water})),
+ws as (from yearly({water_sources})),
+rt as (from yearly({rural_toilets})),
+uc as (from yearly({urban_construction})),
+sp as (from yearly({sports})),
+sf as (from yearly({student_fitness})),
+hs as (from yearly({health_surveys})),
+mi as (from yearly({medical_insurance})),
+oh as (from yearly({occupational_health})),
+fs as (from yearly({food_sampling})),
+md as (from yearly({media_health})),
+vo as (from yearly({volunteers})),
+beds as (from yearly({pension_beds})),
 ph as (select lpad("行政区划代码", 6, '0') as region_code, "年份"::integer as year, * exclude ("行政区划代码", "地区名称", "年份")
        from read_csv({patriotic_health}, header = true, all_varchar = true, nullstr = '—')),
-beds as (select lpad("行政区划代码", 6, '0') as region_code, "年份"::integer as year, columns(* exclude ("行政区划代码", "地区名称", "年份"))::double
-         from read_csv({pension_beds}, header = true, all_varchar = true, nullstr = '—')),
 
 -- the census-based population of HC15 and HC42: a census year's count (the prefecture table's
 -- total × its 60+ share first, else the county table), the straight line between 2010 and 2020 of
@@ -85,13 +71,14 @@ ratios as (
     -- (indicator, numerator, denominator, multiplier): the definitions' counts
     select region_code, year, 'HC03' as indicator_code, "合格水样数(份)" as n, "检测水样数(份)" as d, 100 as k from dw
     union all select region_code, year, 'HC04', "水质达标水源地数(个)", "集中式饮用水水源地数(个)", 100 from ws
-    union all select region_code, year, 'HC05', "生活垃圾无害化处理量(万吨)", "生活垃圾清运量(万吨)", 100 from uc
+    -- counts in the units the feeds declare (万吨 -> 吨, 万立方米 -> 立方米, 公顷 -> 平方米, 万人 -> 人)
+    union all select region_code, year, 'HC05', "生活垃圾无害化处理量(万吨)" * 10000, "生活垃圾清运量(万吨)" * 10000, 100 from uc
     union all select region_code, year, 'HC06', "公共厕所(座)", "建成区面积(平方公里)", 1 from uc
     union all select region_code, year, 'HC07', "使用无害化卫生厕所户数(户)", "农村常住户数(户)", 100 from rt
-    -- m² of park per city-proper resident (registered + temporary): 公顷 × 10,000 / (万人 × 10,000)
+    -- m² of park per city-proper resident (registered + temporary)
     union all select region_code, year, 'HC08', "公园绿地面积(公顷)" * 10000,
                      ("城区人口(万人)" + "城区暂住人口(万人)") * 10000, 1 from uc
-    union all select region_code, year, 'X_SEWAGE_TREATMENT_RATE', "污水处理厂集中处理量(万立方米)", "污水排放量(万立方米)", 100 from uc
+    union all select region_code, year, 'X_SEWAGE_TREATMENT_RATE', "污水处理厂集中处理量(万立方米)" * 10000, "污水排放量(万立方米)" * 10000, 100 from uc
     union all select region_code, year, 'HC11', "基本医保基金支付住院费用(万元)", "参保人员住院医疗总费用(万元)", 100 from mi
     union all select s.region_code, s.year, 'HC12', "体育场地面积(平方米)", p.residents, 1 from sp as s join population as p using (region_code, year)
     union all select s.region_code, s.year, 'HC13', "社会体育指导员数(人)", p.residents, 1000 from sp as s join population as p using (region_code, year)

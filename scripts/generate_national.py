@@ -30,7 +30,9 @@ Rare counts (infant, under-5 and maternal deaths) are spread evenly over the yea
 publishes the whole deaths its expected count has accumulated (a county expecting 0.4 maternal
 deaths a year reports 0, 1, 0, 0, 1, ...). Seeded Poisson draws would let a county go from one death
 in three years to three in one, a ratio the consistency-over-time check (int_dq_time_consistency)
-reads as a ×10 unit error and blocks publishing on.
+reads as a ×10 unit error and blocks publishing on. Likewise what a county keeps from year to year
+(its water sources, survey sample sizes, media outlets, vector-control standing) is the region's
+own, not drawn anew each year (national_columns).
 """
 
 from __future__ import annotations
@@ -150,15 +152,52 @@ def _even_count(c: Ctx, key: str, per_birth: Callable[[float], float]) -> int:
     return math.floor(accumulated(c.year) + phase) - math.floor(accumulated(c.year - 1) + phase)
 
 
+def _region_draw(seed: int, key: str, code: str) -> random.Random:
+    """A stream of the region alone (the same every year): what a place keeps from year to year."""
+    return random.Random(f"{seed}:{key}:{code}")
+
+
+def _survey_size(seed: int, key: str, low: int, span: int) -> Callable[[Ctx], int]:
+    """A survey's sample: the region's own size (the sample model's range) ±5 % a year."""
+    return lambda c: round((low + _region_draw(seed, key, c.region.code).randrange(0, span)) * c.rng.uniform(0.95, 1.05))
+
+
+def _vector_levels(seed: int, vector: int) -> Callable[[Ctx], str]:
+    """GB/T 27770-27773 control level of a vector (A, B, C, 不达标): the region's standing plus a
+    steady improvement, each vector 0.1 apart so that at most one changes level in a year (the
+    sample model's year-by-year draws let a county go from 0 of 4 vectors at C or better to 4)."""
+    def level(c: Ctx) -> str:
+        score = _region_draw(seed, "vectors", c.region.code).uniform(0.0, 0.6) + 0.1 * vector + 0.6 * c.t
+        return "不达标" if score < 0.5 else "C" if score < 0.8 else "B" if score < 1.0 else "A"
+    return level
+
+
 def national_columns(feed: str, seed: int = DEFAULT_SEED) -> list[Column]:
-    """The sample feed's columns, the rare counts (the sample model's rates, MATERNAL_CHILD_HEALTH in
-    scripts/generate_sample_feeds.py) replaced by their evenly spread version."""
-    even: dict[str, Callable[[Ctx], int]] = {
+    """The sample feed's columns (scripts/generate_sample_feeds.py), with what a real county keeps from
+    year to year kept: rare deaths spread evenly (MATERNAL_CHILD_HEALTH's rates), the number of water
+    sources, survey sample sizes, media outlets and vector-control levels the region's own rather
+    than drawn anew each year (a drawn count that halves or doubles is a consistency finding)."""
+    prefecture = lambda c: c.region.code.endswith("00")  # noqa: E731
+    own: dict[str, Callable[[Ctx], int | str]] = {
         "infant_deaths": lambda c: _even_count(c, f"{seed}:infant", lambda t: (5.2 - 2.2 * t) / 1000),
         "under5_deaths": lambda c: int(c.values["infant_deaths"]) + _even_count(c, f"{seed}:under5", lambda t: 1.6 / 1000),
         "maternal_deaths": lambda c: _even_count(c, f"{seed}:maternal", lambda t: (18 - 6 * t) / 100000),
+        "water_sources_assessed": lambda c: max(1, round(c.region.population / 450_000
+                                                         + _region_draw(seed, "sources", c.region.code).choice((0, 1)))),
+        "fitness_tested": _survey_size(seed, "fitness", 1200, 2400),
+        "exercise_surveyed": _survey_size(seed, "exercise", 1500, 3000),
+        "literacy_respondents": _survey_size(seed, "literacy", 1000, 2000),
+        "smoking_respondents": _survey_size(seed, "smoking", 1000, 2000),
+        "main_media_outlets": lambda c: (9 + _region_draw(seed, "media", c.region.code).randrange(0, 5)) if prefecture(c)
+        else 3 + _region_draw(seed, "media", c.region.code).randrange(0, 2),
+        "new_media_accounts": lambda c: (12 + _region_draw(seed, "new_media", c.region.code).randrange(0, 10)) if prefecture(c)
+        else 4 + _region_draw(seed, "new_media", c.region.code).randrange(0, 4),
+        "rodent_density_level": _vector_levels(seed, 0),
+        "mosquito_density_level": _vector_levels(seed, 1),
+        "fly_density_level": _vector_levels(seed, 2),
+        "cockroach_density_level": _vector_levels(seed, 3),
     }
-    return [Column(col.name, col.header, even[col.name]) if col.name in even else col for col in FEEDS[feed]]
+    return [Column(col.name, col.header, own[col.name]) if col.name in own else col for col in FEEDS[feed]]
 
 
 def write_vital_statistics(out_dir: Path, population: list[list[str]], seed: int, label: str) -> dict[str, Path]:

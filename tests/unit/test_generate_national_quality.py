@@ -99,6 +99,11 @@ def test_no_series_looks_like_a_unit_error(generated):
                 series.append(f"""select '{feed}.{h} {label}' as series, 行政区划代码::varchar as region_code,
                                          年份::integer as year, sum(try_cast("{h}" as double)) as value
                                   from read_csv('{path}', all_varchar = true) where {icd} {condition} group by all""")
+    # HC09's numerator: the vectors (of four) at control level C or better
+    levels = ", ".join(f'"{h}"' for h in ("鼠密度控制水平", "蚊密度控制水平", "蝇密度控制水平", "蟑螂密度控制水平"))
+    series.append(f"""select 'HC09', 行政区划代码::varchar, 年份::integer,
+                             list_count(list_filter([{levels}], lambda x: x in ('A', 'B', 'C')))::double
+                      from read_csv('{files["patriotic_health"]}', all_varchar = true)""")
     # and the maternal and child mortality rates (HC30-HC32), whose counts are the smallest
     mch = files["maternal_child_health"]
     for code, numerator, per in (("HC30", "婴儿死亡数(人)", 1000), ("HC31", "5岁以下儿童死亡数(人)", 1000),
