@@ -92,6 +92,16 @@ def hand_sql(sources: Path, warehouse: Path) -> tuple[float, int, dict[str, int]
     return seconds, rows, differ, uncovered
 
 
+def step_groups(steps: dict[str, float]) -> dict[str, float]:
+    """Seconds per kind of step: the suites (*_gx), the dbt build, each feed's ingest, the rest."""
+    groups: dict[str, float] = {}
+    for key, seconds in steps.items():
+        kind = ("suites (Great Expectations)" if key.endswith("_gx") else "dbt build" if "dbt" in key
+                else "ingest (raw feeds)" if key.startswith("raw__") else "publish, reports, other")
+        groups[kind] = groups.get(kind, 0.0) + seconds
+    return dict(sorted(groups.items(), key=lambda kv: -kv[1]))
+
+
 def dbt_slowest(env: dict[str, str], n: int = 8) -> tuple[float, list[tuple[float, str]]]:
     """(elapsed seconds, slowest nodes) of the latest dbt run_results.json under DBT_TARGET_PATH."""
     target = Path(env["DBT_TARGET_PATH"])
@@ -134,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         full = timed_run("1. full refresh (empty warehouse)", env, steps=True)
         for step, seconds in sorted(full.steps.items(), key=lambda kv: -kv[1])[:12]:
             print(f"      step {step[:60]:60s} {seconds:7.1f} s")
-        print(f"      steps together {sum(full.steps.values()):.1f} s of {len(full.steps)} steps")
+        print(f"      steps together {sum(full.steps.values()):.1f} s of {len(full.steps)} steps: "
+              + ", ".join(f"{kind} {seconds:.1f} s" for kind, seconds in step_groups(full.steps).items()))
         elapsed, slowest = dbt_slowest(env)
         print(f"      dbt build {elapsed:.1f} s; slowest nodes: " + ", ".join(f"{name} {t:.1f} s" for t, name in slowest))
         seconds, rows, differ, uncovered = hand_sql(sources, warehouse)
