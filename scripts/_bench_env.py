@@ -10,11 +10,30 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+class TempRoot:
+    """`with TempRoot("hcw_bench_x_", keep) as tmp:` a temp dir (tmp.path) removed at the end unless
+    tmp.keep (set it on a failure to look inside afterwards)."""
+
+    def __init__(self, prefix: str, keep: bool = False):
+        self.prefix, self.keep = prefix, keep
+
+    def __enter__(self) -> "TempRoot":
+        self.path = Path(tempfile.mkdtemp(prefix=self.prefix))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.keep:
+            print(f"kept {self.path}")
+        else:
+            shutil.rmtree(self.path, ignore_errors=True)
 
 
 def sources_with(root: Path, data: dict[str, list[Path]]) -> Path:

@@ -32,16 +32,14 @@ import datetime as dt
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _bench_env import bench_environment, run_nightly, sources_with  # noqa: E402
+from _bench_env import TempRoot, bench_environment, run_nightly, sources_with  # noqa: E402
 from generate_national import DEFAULT_SEED, generate_air_quality_hourly, month_range  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -233,8 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
     args = parser.parse_args(argv)
 
-    root = Path(tempfile.mkdtemp(prefix="hcw_bench_aq_"))
-    try:
+    with TempRoot("hcw_bench_aq_", args.keep) as tmp:
+        root = tmp.path
         started = time.monotonic()
         start, end = month_range(args.year, args.months)
         info = generate_air_quality_hourly(root / "generated", start, end, args.seed)
@@ -249,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
         if rc != 0:
             print(f"nightly job failed (exit code {rc}); temp dir {root}")
-            args.keep = True
+            tmp.keep = True
             return rc
         warehouse = root / "warehouse" / "healthy_city.duckdb"
         dbt_wall, dbt_models = run_dbt_air_quality(env, root / "dbt_target")
@@ -291,11 +289,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  load average before / after       : {load_before[0]:.2f} / {load_after[0]:.2f}   cpus {os.cpu_count()}")
         print("=" * 76)
         return 0 if differences == 0 and new_differences == 0 and new_rc == 0 else 1
-    finally:
-        if args.keep:
-            print(f"kept {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -28,15 +28,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _bench_env import bench_environment, load_average, run_nightly, sources_with  # noqa: E402
+from _bench_env import TempRoot, bench_environment, load_average, run_nightly, sources_with  # noqa: E402
 from benchmark import generated_sources  # noqa: E402
 from generate_national import DEFAULT_SEED, LAST_YEAR, county_regions, denominator_rows  # noqa: E402
 from generate_sample_feeds import to_csv  # noqa: E402
@@ -132,8 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
     parser.add_argument("--full-refresh-only", action="store_true", help="stop after the full refresh and the hand SQL")
     args = parser.parse_args(argv)
-    root = Path(tempfile.mkdtemp(prefix="hcw_bench_nightly_"))
-    try:
+    with TempRoot("hcw_bench_nightly_", args.keep) as tmp:
+        root = tmp.path
         if args.years:
             sources, n_regions = generated_sources(root, args.years, args.seed)
         else:  # the bundled sample data
@@ -167,11 +165,6 @@ def main(argv: list[str] | None = None) -> int:
               f"one new yearly file {one.wall:.1f} s | hand SQL {seconds:.2f} s | full refresh / hand SQL {ratio:.1f} | "
               f"{load_average()}")
         return 0 if not differ and full.returncode == 0 else 1
-    finally:
-        if args.keep:
-            print(f"kept {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

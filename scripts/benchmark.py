@@ -27,16 +27,14 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _bench_env import bench_environment, load_average, run_nightly, sources_with  # noqa: E402
+from _bench_env import TempRoot, bench_environment, load_average, run_nightly, sources_with  # noqa: E402
 from generate_national import DEFAULT_SEED, county_regions, generate  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -107,8 +105,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return nightly_main(["--years", str(args.years), "--seed", str(args.seed)] + (["--keep"] if args.keep else []))
 
-    root = Path(tempfile.mkdtemp(prefix="hcw_benchmark_"))
-    try:
+    with TempRoot("hcw_benchmark_", args.keep) as tmp:
+        root = tmp.path
         started = time.monotonic()
         sources, n_regions = generated_sources(root, args.years, args.seed)
         generation = time.monotonic() - started
@@ -132,11 +130,6 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {name:24s}: {value:,}")
         print("=" * 72)
         return rc or ingest_rc
-    finally:
-        if args.keep:
-            print(f"kept {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -461,11 +461,16 @@ def sample_files(data_dir: Path) -> dict[Path, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    return sample_main(argv, __doc__.splitlines()[0], sample_files)
+
+
+def sample_main(argv: list[str] | None, description: str, files: Callable[[Path], dict[Path, str]]) -> int:
+    """The command line of a sample-data script: write files(--data-dir), or --check them."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--data-dir", type=Path, default=REPO / "sources" / "data")
     parser.add_argument("--check", action="store_true", help="only compare with the files on disk")
     args = parser.parse_args(argv)
-    return write_or_check(sample_files(args.data_dir), args.check)
+    return write_or_check(files(args.data_dir), args.check)
 
 
 def write_or_check(files: dict[Path, str], check: bool) -> int:

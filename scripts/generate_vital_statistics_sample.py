@@ -21,7 +21,6 @@ Rates are plausible values for northern China around 2020 (male all-cause nMx 0.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import math
 import random
@@ -30,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate_sample_feeds import to_csv, write_or_check  # noqa: E402
+from generate_sample_feeds import sample_main, to_csv  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = 20261201
@@ -176,11 +175,7 @@ def sample_files(data_dir: Path) -> dict[Path, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=REPO / "sources" / "data")
-    parser.add_argument("--check", action="store_true", help="only compare with the files on disk")
-    args = parser.parse_args(argv)
-    return write_or_check(sample_files(args.data_dir), args.check)
+    return sample_main(argv, __doc__.splitlines()[0], sample_files)
 
 
 if __name__ == "__main__":
