@@ -32,15 +32,14 @@ import datetime as dt
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _bench_env import TempRoot, bench_environment, run_nightly, sources_with  # noqa: E402
 from generate_national import DEFAULT_SEED, generate_air_quality_hourly, month_range  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -171,38 +170,6 @@ COMPARED = ("region_code, observed_date, aqi, is_valid_day, primary_pollutant, p
             "no2_24h, co_24h, o3_8h, stations_used, standard")
 
 
-def env_for(root: Path, sources: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({
-        "HCW_SOURCES_DIR": str(sources),
-        "HCW_WAREHOUSE": str(root / "warehouse" / "healthy_city.duckdb"),
-        "HCW_LANDING_DIR": str(root / "landing"),
-        "HCW_ARCHIVE_DIR": str(root / "archive"),
-        "DAGSTER_HOME": str(root / "dagster_home"),
-        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
-    })
-    env.setdefault("DBT_TARGET_PATH", "target-benchmark")
-    return env
-
-
-def run_nightly(env: dict[str, str]) -> tuple[float, int, dict[str, float]]:
-    """(wall seconds, exit code, seconds per step of the run) of `python -m dagster_project.run`."""
-    started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "dagster_project.run"], cwd=REPO, env=env,
-                          stdout=subprocess.DEVNULL)
-    wall = time.monotonic() - started
-    steps = {}
-    if proc.returncode == 0:
-        code = ("import dagster as dg, json\n"
-                "with dg.DagsterInstance.get() as i:\n"
-                "    run = i.get_runs(limit=1)[0]\n"
-                "    print(json.dumps({s.step_key: (s.end_time or 0) - (s.start_time or 0) "
-                "for s in i.get_run_step_stats(run.run_id)}))\n")
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=REPO)
-        steps = json.loads(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else {}
-    return wall, proc.returncode, steps
-
-
 def run_dbt_air_quality(env: dict[str, str], target: Path) -> tuple[float, float]:
     """(wall seconds of `dbt run --full-refresh`, seconds the models themselves took) for the air-quality models."""
     dbt = Path(sys.executable).parent / "dbt"
@@ -264,27 +231,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
     args = parser.parse_args(argv)
 
-    root = Path(tempfile.mkdtemp(prefix="hcw_bench_aq_"))
-    try:
+    with TempRoot("hcw_bench_aq_", args.keep) as tmp:
+        root = tmp.path
         started = time.monotonic()
         start, end = month_range(args.year, args.months)
         info = generate_air_quality_hourly(root / "generated", start, end, args.seed)
-        sources = root / "sources"
-        shutil.copytree(REPO / "sources", sources)
-        for feed in ("air_quality_hourly", "air_quality_stations"):
-            shutil.rmtree(sources / "data" / feed)
-            shutil.copytree(root / "generated" / feed, sources / "data" / feed)
+        sources = sources_with(root, {feed: sorted((root / "generated" / feed).glob("*.csv"))
+                                      for feed in ("air_quality_hourly", "air_quality_stations")})
         generation = time.monotonic() - started
-        (root / "dagster_home").mkdir()
-        (root / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-        env = env_for(root, sources)
+        env = bench_environment(root, sources)
         load_before = os.getloadavg()
 
-        wall, rc, steps = run_nightly(env)
+        run = run_nightly(env, output="quiet", steps=True)
+        wall, rc, steps = run.wall, run.returncode, run.steps
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
         if rc != 0:
             print(f"nightly job failed (exit code {rc}); temp dir {root}")
-            args.keep = True
+            tmp.keep = True
             return rc
         warehouse = root / "warehouse" / "healthy_city.duckdb"
         dbt_wall, dbt_models = run_dbt_air_quality(env, root / "dbt_target")
@@ -293,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         # one new day for every station, dropped into landing/ as a department would
         new_day = generate_air_quality_hourly(root / "landing", end, end + dt.timedelta(days=1), args.seed,
                                               stations_file=False)
-        new_wall, new_rc, new_steps = run_nightly(env)
+        new_run = run_nightly(env, output="quiet", steps=True)
+        new_wall, new_rc, new_steps = new_run.wall, new_run.returncode, new_run.steps
         new_dbt_elapsed, new_dbt_air, new_dbt_slowest = last_dbt_build(env)
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
         # the incremental result (the mart after the new day) against the hand SQL over every file
@@ -325,11 +289,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  load average before / after       : {load_before[0]:.2f} / {load_after[0]:.2f}   cpus {os.cpu_count()}")
         print("=" * 76)
         return 0 if differences == 0 and new_differences == 0 and new_rc == 0 else 1
-    finally:
-        if args.keep:
-            print(f"kept {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -27,53 +27,25 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _bench_env import TempRoot, bench_environment, load_average, run_nightly, sources_with  # noqa: E402
 from generate_national import DEFAULT_SEED, county_regions, generate  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def prepare_sources(root: Path, years: int, seed: int) -> tuple[Path, int]:
-    generated = root / "generated"
+def generated_sources(root: Path, years: int, seed: int) -> tuple[Path, int]:
+    """Every county-level region × N years generated into root/generated and put in a copy of
+    sources/ in place of the bundled data of those feeds: (sources dir, number of regions)."""
     regions = county_regions(seed=seed)
-    files = generate(generated, years, seed, regions)
-    sources = root / "sources"
-    shutil.copytree(REPO / "sources", sources)
-    for feed, path in files.items():
-        target = sources / "data" / feed
-        shutil.rmtree(target, ignore_errors=True)
-        target.mkdir(parents=True)
-        shutil.copy2(path, target / path.name)
-    return sources, len(regions)
-
-
-def run_nightly(root: Path, sources: Path) -> tuple[float, int, int]:
-    """(wall seconds, peak RSS in MB over the job and its children, exit code)."""
-    env = dict(os.environ)
-    env.update({
-        "HCW_SOURCES_DIR": str(sources),
-        "HCW_WAREHOUSE": str(root / "warehouse" / "healthy_city.duckdb"),
-        "HCW_LANDING_DIR": str(root / "landing"),
-        "HCW_ARCHIVE_DIR": str(root / "archive"),
-        "DAGSTER_HOME": str(root / "dagster_home"),
-    })
-    env.setdefault("DBT_TARGET_PATH", "target-benchmark")
-    (root / "dagster_home").mkdir()
-    (root / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "dagster_project.run"], cwd=REPO, env=env)
-    wall = time.monotonic() - started
-    # ru_maxrss of RUSAGE_CHILDREN is the largest waited-for descendant, in KiB on Linux.
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
-    return wall, peak_mb, proc.returncode
+    files = generate(root / "generated", years, seed, regions)
+    return sources_with(root, {feed: [path] for feed, path in files.items()}), len(regions)
 
 
 def row_counts(warehouse: Path) -> dict[str, int]:
@@ -133,33 +105,31 @@ def main(argv: list[str] | None = None) -> int:
 
         return nightly_main(["--years", str(args.years), "--seed", str(args.seed)] + (["--keep"] if args.keep else []))
 
-    root = Path(tempfile.mkdtemp(prefix="hcw_benchmark_"))
-    try:
+    with TempRoot("hcw_benchmark_", args.keep) as tmp:
+        root = tmp.path
         started = time.monotonic()
-        sources, n_regions = prepare_sources(root, args.years, args.seed)
+        sources, n_regions = generated_sources(root, args.years, args.seed)
         generation = time.monotonic() - started
         ingest_rc = 0
         if not args.no_ingest:
             generated = {p.parent.name: p for p in (root / "generated").glob("*/*.csv")}
             ingest_rc = ingest(root, generated, args.ingest_stations, args.ingest_days)
-        wall, peak_mb, rc = run_nightly(root, sources)
+        run = run_nightly(bench_environment(root, sources), output="show")
+        wall, rc = run.wall, run.returncode
+        # ru_maxrss of RUSAGE_CHILDREN is the largest waited-for descendant, in KiB on Linux.
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
         print("=" * 72)
         print(f"benchmark: {n_regions} county-level regions × {args.years} years, seed {args.seed}")
         print(f"  generate national feeds : {generation:6.1f} s")
         print(f"  nightly job (wall)      : {wall:6.1f} s   exit code {rc}")
         print(f"  peak RSS                : {peak_mb:6d} MB")
         print(f"  cpu count               : {os.cpu_count()}")
-        print(f"  load average (uptime)   : {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
+        print(f"  load average (uptime)   : {load_average()}")
         if rc == 0:
             for name, value in row_counts(root / "warehouse" / "healthy_city.duckdb").items():
                 print(f"  {name:24s}: {value:,}")
         print("=" * 72)
         return rc or ingest_rc
-    finally:
-        if args.keep:
-            print(f"kept {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

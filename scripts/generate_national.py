@@ -3,7 +3,10 @@ scale tests and benchmarks. Seeded and deterministic; written on demand, never c
 
     .venv/bin/python scripts/generate_national.py --years 5 --out /tmp/national
     # -> /tmp/national/<feed>/<feed>_national_2020_2024.csv for every indicator feed,
-    #    plus population_by_age and pension_beds (the per-capita denominators and HC17)
+    #    population_by_age and pension_beds (the per-capita denominators and HC17) and the vital
+    #    statistics (population_by_sex_age, deaths_by_cause, cancer_incidence: HC29, HC35, HC37)
+    .venv/bin/python scripts/generate_national.py --years 2 --counties 30 --out /tmp/small
+    # -> the first 30 county-level regions only (tests)
 
     .venv/bin/python scripts/generate_national.py --air-quality-hourly --year 2024 --out /tmp/aq
     .venv/bin/python scripts/generate_national.py --air-quality-hourly --year 2024 --months 1 --out /tmp/aq
@@ -13,9 +16,23 @@ scale tests and benchmarks. Seeded and deterministic; written on demand, never c
     #    air_quality_hourly feed reads (station, date, hour, six pollutants, "—" = missing hour)
 
 Regions: the 县级 codes marked 在用 in sources/reference/admin_codes_gbt2260/result.csv (2,846 in the
-2024 list). Each region gets a seeded population and urban share; the values come from the same
-value model as the bundled sample data (scripts/generate_sample_feeds.py), so they are plausible,
-synthetic and NOT official statistics.
+2024 list). Populations are real where the bundled census reaches (sources/data/census_county, the
+2010 and 2020 censuses: 2,821 of the 2,846 codes): population_by_age is the census in 2010 and 2020,
+the straight line between them in the years between (what intermediate.int_population computes, so
+the feed and the census-based denominators agree) and grows slowly after 2020 with the 60+ share
+rising 0.8 points a year; codes the census lacks get a seeded population. The other values come from
+the same value model as the bundled sample data (scripts/generate_sample_feeds.py,
+scripts/generate_vital_statistics_sample.py), so they are plausible, synthetic and NOT official
+statistics, in the units sources/feeds/<feed>.yml declares. The model covers 2015-2024 (its rates
+drift from 2015 to 2024), hence at most 10 years.
+
+Rare counts (infant, under-5 and maternal deaths) are spread evenly over the years: each year
+publishes the whole deaths its expected count has accumulated (a county expecting 0.4 maternal
+deaths a year reports 0, 1, 0, 0, 1, ...). Seeded Poisson draws would let a county go from one death
+in three years to three in one, a ratio the consistency-over-time check (int_dq_time_consistency)
+reads as a ×10 unit error and blocks publishing on. Likewise what a county keeps from year to year
+(its water sources, survey sample sizes, media outlets, vector-control standing) is the region's
+own, not drawn anew each year (national_columns).
 """
 
 from __future__ import annotations
@@ -27,25 +44,45 @@ import random
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate_sample_feeds import (  # noqa: E402
-    COMMUNITY_BEDS_HEADER, FEEDS, REPO, Region, community_beds, feed_rows, to_csv)
+    COMMUNITY_BEDS_HEADER, FEEDS, REPO, Column, Ctx, Region, community_beds, feed_rows, to_csv)
+from generate_vital_statistics_sample import vital_tables  # noqa: E402
 
 DEFAULT_SEED = 20240401
 LAST_YEAR = 2024
+FIRST_YEAR = 2015            # the value model's rates drift from 2015 to 2024
+CENSUS_YEARS = (2010, 2020)
+VITAL_FEEDS = ("population_by_sex_age", "deaths_by_cause", "cancer_incidence")
+
+
+def census_counties(path: Path | None = None) -> dict[str, dict[int, tuple[int, int]]]:
+    """{code: {census year: (residents, aged 60+)}} from the bundled county census table (real data)."""
+    path = path or REPO / "sources" / "data" / "census_county" / "census_county_2010_2020.csv"
+    out: dict[str, dict[int, tuple[int, int]]] = {}
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        for r in csv.DictReader(fh):
+            if r["常住人口"] and r["60岁及以上人口"]:
+                out.setdefault(r["区划代码"], {})[int(r["普查年份"])] = (int(r["常住人口"]), int(r["60岁及以上人口"]))
+    return out
 
 
 def county_regions(reference_csv: Path | None = None, seed: int = DEFAULT_SEED) -> list[Region]:
-    """Current county-level regions with a seeded population (median about 350,000)."""
+    """Current county-level regions; population: the 2020 census where it has the code, else seeded
+    (median about 350,000, as the census's)."""
     path = reference_csv or REPO / "sources" / "reference" / "admin_codes_gbt2260" / "result.csv"
     with path.open(encoding="utf-8-sig", newline="") as fh:
         rows = [r for r in csv.DictReader(fh) if r["级别"] == "县级" and r["状态"] == "在用"]
+    census = census_counties()
     regions = []
     for row in sorted(rows, key=lambda r: r["代码"]):
         rng = random.Random(f"{seed}:region:{row['代码']}")
         population = int(min(3_500_000, max(15_000, math.exp(rng.gauss(math.log(350_000), 0.7)))))
+        if 2020 in census.get(row["代码"], {}):
+            population = census[row["代码"]][2020][0]
         # 市辖区 (district codes xxxx01-xxxx20) are mostly urban, counties mostly rural.
         is_district = int(row["代码"][4:]) <= 20
         urban_share = rng.uniform(0.6, 0.95) if is_district else rng.uniform(0.15, 0.45)
@@ -53,39 +90,159 @@ def county_regions(reference_csv: Path | None = None, seed: int = DEFAULT_SEED) 
     return regions
 
 
-def denominator_rows(feed: str, regions: list[Region], years: range, seed: int) -> list[list[str]]:
-    """population_by_age and pension_beds in the bundled files' layout (same headers)."""
+def population_by_age(region: Region, year: int, seed: int,
+                      census: dict[str, dict[int, tuple[int, int]]]) -> tuple[int, int]:
+    """(residents, aged 60+) of one region-year: the censuses and the line between them (as
+    intermediate.int_population interpolates), 0.2 % growth a year and +0.8 points of 60+ share a
+    year away from them; a region without a census: its seeded population, a seeded 60+ share."""
+    known = census.get(region.code, {})
+    if all(y in known for y in CENSUS_YEARS) and CENSUS_YEARS[0] <= year <= CENSUS_YEARS[1]:
+        (p0, e0), (p1, e1) = known[CENSUS_YEARS[0]], known[CENSUS_YEARS[1]]
+        f = (year - CENSUS_YEARS[0]) / (CENSUS_YEARS[1] - CENSUS_YEARS[0])
+        return round(p0 + (p1 - p0) * f), round(e0 + (e1 - e0) * f)
+    if 2020 in known:
+        base, elderly = known[2020]
+        share = elderly / base
+    else:
+        base = region.population
+        share = 0.187 * random.Random(f"{seed}:elderly:{region.code}").uniform(0.8, 1.2)
+    population = round(base * (1 + 0.002 * (year - 2020)))
+    return population, round(population * min(0.5, max(0.01, share + 0.008 * (year - 2020))))
+
+
+def denominator_rows(feed: str, regions: list[Region], years: range, seed: int,
+                     census: dict[str, dict[int, tuple[int, int]]] | None = None) -> list[list[str]]:
+    """population_by_age and pension_beds in the bundled files' layout (same headers). Beds: a
+    region's own level of 20-40 institution beds per 1,000 aged 60+, rising 2 % a year, ±3 %."""
+    census = census if census is not None else census_counties()
     if feed == "population_by_age":
         rows = [["行政区划代码", "地区名称", "年份", "常住人口(人)", "60岁及以上人口(人)"]]
     else:
         rows = [["行政区划代码", "地区名称", "年份", "养老机构床位数(张)", COMMUNITY_BEDS_HEADER]]
     for region in regions:
+        level = random.Random(f"{seed}:beds_level:{region.code}").uniform(20, 40)
         for year in years:
             rng = random.Random(f"{seed}:{feed}:{region.code}:{year}")
-            population = round(region.population * (1 + 0.002 * (year - 2020)))
-            elderly = round(population * (0.14 + 0.008 * (year - 2015)) * rng.uniform(0.85, 1.15))
+            population, elderly = population_by_age(region, year, seed, census)
             if feed == "population_by_age":
                 rows.append([region.code, region.name_zh, str(year), str(population), str(elderly)])
             else:
-                beds = round(elderly * rng.uniform(20, 45) / 1000)
+                beds = round(elderly * level * (1.02 ** (year - 2020)) * rng.uniform(0.97, 1.03) / 1000)
                 rows.append([region.code, region.name_zh, str(year), str(beds),
                              str(community_beds(region.code, year, beds, seed))])
     return rows
 
 
-def generate(out_dir: Path, n_years: int, seed: int = DEFAULT_SEED, regions: list[Region] | None = None) -> dict[str, Path]:
-    """Write every feed for N years ending in 2024; returns {feed: file}."""
+# -- rare counts, spread evenly over the years (see the module docstring) -----------------------
+def _expected_births(c: Ctx, year: int) -> float:
+    """Expected live births of the region in a year: the sample model's rate without its noise."""
+    t = (year - 2015) / 9
+    rate = 10.5 - 4.5 * t + (1.2 if year in (2016, 2017) else 0)
+    return c.region.population * (1 + 0.002 * (year - 2020)) * rate / 1000
+
+
+def _even_count(c: Ctx, key: str, per_birth: Callable[[float], float]) -> int:
+    """Deaths published in c.year: floor(accumulated expectation + phase), differenced; the phase is
+    seeded per region and column (key). Counts sum to the expectation over the years, never jump."""
+    phase = random.Random(f"{key}:{c.region.code}").random()
+
+    def accumulated(year: int) -> float:
+        return sum(_expected_births(c, y) * per_birth((y - 2015) / 9) for y in range(FIRST_YEAR - 5, year + 1))
+
+    return math.floor(accumulated(c.year) + phase) - math.floor(accumulated(c.year - 1) + phase)
+
+
+def _region_draw(seed: int, key: str, code: str) -> random.Random:
+    """A stream of the region alone (the same every year): what a place keeps from year to year."""
+    return random.Random(f"{seed}:{key}:{code}")
+
+
+def _survey_size(seed: int, key: str, low: int, span: int) -> Callable[[Ctx], int]:
+    """A survey's sample: the region's own size (the sample model's range) ±5 % a year."""
+    return lambda c: round((low + _region_draw(seed, key, c.region.code).randrange(0, span)) * c.rng.uniform(0.95, 1.05))
+
+
+def _vector_levels(seed: int, vector: int) -> Callable[[Ctx], str]:
+    """GB/T 27770-27773 control level of a vector (A, B, C, 不达标): the region's standing plus a
+    steady improvement, each vector 0.1 apart so that at most one changes level in a year (the
+    sample model's year-by-year draws let a county go from 0 of 4 vectors at C or better to 4)."""
+    def level(c: Ctx) -> str:
+        score = _region_draw(seed, "vectors", c.region.code).uniform(0.0, 0.6) + 0.1 * vector + 0.6 * c.t
+        return "不达标" if score < 0.5 else "C" if score < 0.8 else "B" if score < 1.0 else "A"
+    return level
+
+
+def national_columns(feed: str, seed: int = DEFAULT_SEED) -> list[Column]:
+    """The sample feed's columns (scripts/generate_sample_feeds.py), with what a real county keeps from
+    year to year kept: rare deaths spread evenly (MATERNAL_CHILD_HEALTH's rates), the number of water
+    sources, survey sample sizes, media outlets and vector-control levels the region's own rather
+    than drawn anew each year (a drawn count that halves or doubles is a consistency finding)."""
+    prefecture = lambda c: c.region.code.endswith("00")  # noqa: E731
+    own: dict[str, Callable[[Ctx], int | str]] = {
+        "infant_deaths": lambda c: _even_count(c, f"{seed}:infant", lambda t: (5.2 - 2.2 * t) / 1000),
+        "under5_deaths": lambda c: int(c.values["infant_deaths"]) + _even_count(c, f"{seed}:under5", lambda t: 1.6 / 1000),
+        "maternal_deaths": lambda c: _even_count(c, f"{seed}:maternal", lambda t: (18 - 6 * t) / 100000),
+        "water_sources_assessed": lambda c: max(1, round(c.region.population / 450_000
+                                                         + _region_draw(seed, "sources", c.region.code).choice((0, 1)))),
+        "fitness_tested": _survey_size(seed, "fitness", 1200, 2400),
+        "exercise_surveyed": _survey_size(seed, "exercise", 1500, 3000),
+        "literacy_respondents": _survey_size(seed, "literacy", 1000, 2000),
+        "smoking_respondents": _survey_size(seed, "smoking", 1000, 2000),
+        "main_media_outlets": lambda c: (9 + _region_draw(seed, "media", c.region.code).randrange(0, 5)) if prefecture(c)
+        else 3 + _region_draw(seed, "media", c.region.code).randrange(0, 2),
+        "new_media_accounts": lambda c: (12 + _region_draw(seed, "new_media", c.region.code).randrange(0, 10)) if prefecture(c)
+        else 4 + _region_draw(seed, "new_media", c.region.code).randrange(0, 4),
+        "rodent_density_level": _vector_levels(seed, 0),
+        "mosquito_density_level": _vector_levels(seed, 1),
+        "fly_density_level": _vector_levels(seed, 2),
+        "cockroach_density_level": _vector_levels(seed, 3),
+    }
+    return [Column(col.name, col.header, own[col.name]) if col.name in own else col for col in FEEDS[feed]]
+
+
+def write_vital_statistics(out_dir: Path, population: list[list[str]], seed: int, label: str) -> dict[str, Path]:
+    """population_by_sex_age, deaths_by_cause, cancer_incidence from the population_by_age rows
+    (scripts/generate_vital_statistics_sample.py's model), written a region at a time (5.4 M rows of
+    deaths for every county × 10 years); each county's mortality level is seeded between 0.85 and
+    1.2 of the base schedule."""
+    people = [(code, name, int(year), int(total), int(old)) for code, name, year, total, old in population[1:]]
+    levels = {code: round(random.Random(f"{seed}:mortality:{code}").uniform(0.85, 1.2), 3) for code, *_ in people}
+    paths = {feed: out_dir / feed / f"{feed}_national_{label}.csv" for feed in VITAL_FEEDS}
+    for path in paths.values():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    handles = {feed: path.open("w", encoding="utf-8", newline="") for feed, path in paths.items()}
+    try:
+        by_region: dict[str, list] = {}
+        for row in people:
+            by_region.setdefault(row[0], []).append(row)
+        for i, rows in enumerate(by_region.values()):
+            for feed, table in vital_tables(rows, levels, seed).items():
+                handles[feed].write(to_csv(table if i == 0 else table[1:]))
+    finally:
+        for fh in handles.values():
+            fh.close()
+    return paths
+
+
+def generate(out_dir: Path, n_years: int, seed: int = DEFAULT_SEED, regions: list[Region] | None = None,
+             vital: bool = True) -> dict[str, Path]:
+    """Write every feed for N years ending in 2024 (N <= 10); returns {feed: file}."""
+    if not 1 <= n_years <= LAST_YEAR - FIRST_YEAR + 1:
+        raise ValueError(f"the value model covers {FIRST_YEAR}-{LAST_YEAR}: 1 to {LAST_YEAR - FIRST_YEAR + 1} years")
     regions = regions if regions is not None else county_regions(seed=seed)
     years = range(LAST_YEAR - n_years + 1, LAST_YEAR + 1)
+    census = census_counties()
     written = {}
-    tables = {feed: feed_rows(feed, regions, years, seed=seed) for feed in FEEDS}
+    tables = {feed: feed_rows(feed, regions, years, seed=seed, columns=national_columns(feed, seed)) for feed in FEEDS}
     for feed in ("population_by_age", "pension_beds"):
-        tables[feed] = denominator_rows(feed, regions, years, seed)
+        tables[feed] = denominator_rows(feed, regions, years, seed, census)
     for feed, rows in tables.items():
         path = out_dir / feed / f"{feed}_national_{years[0]}_{years[-1]}.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(to_csv(rows), encoding="utf-8")
         written[feed] = path
+    if vital:
+        written.update(write_vital_statistics(out_dir, tables["population_by_age"], seed, f"{years[0]}_{years[-1]}"))
     return written
 
 
@@ -259,7 +416,10 @@ def month_range(year: int, months: int):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Generate national synthetic feeds (not committed).")
-    parser.add_argument("--years", type=int, default=5, help="number of years ending in 2024 (default 5)")
+    parser.add_argument("--years", type=int, default=5, help="number of years ending in 2024 (default 5, at most 10)")
+    parser.add_argument("--counties", type=int, default=None, help="only the first N county-level regions (tests)")
+    parser.add_argument("--no-vital-statistics", action="store_true",
+                        help="leave out population_by_sex_age, deaths_by_cause and cancer_incidence")
     parser.add_argument("--out", type=Path, required=True, help="output directory (one folder per feed)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--air-quality-hourly", action="store_true",
@@ -275,16 +435,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{info['n_stations']:,} stations in {info['n_cities']} cities × {info['days']} days × 24 hours "
               f"({info['dust_city_days']} dust city-days) in {args.out} ({time.monotonic() - started:.1f} s)")
         return 0
-    if not 1 <= args.years <= 60:
-        parser.error("--years must be between 1 and 60")
+    if not 1 <= args.years <= LAST_YEAR - FIRST_YEAR + 1:
+        parser.error(f"--years must be between 1 and {LAST_YEAR - FIRST_YEAR + 1} (the value model covers {FIRST_YEAR}-{LAST_YEAR})")
     started = time.monotonic()
-    regions = county_regions(seed=args.seed)
-    written = generate(args.out, args.years, args.seed, regions)
-    rows = sum(len(regions) * args.years for _ in written)
-    print(f"{len(regions)} county-level regions × {args.years} years × {len(written)} feeds = {rows:,} rows "
-          f"in {args.out} ({time.monotonic() - started:.1f} s)")
+    regions = county_regions(seed=args.seed)[: args.counties]
+    written = generate(args.out, args.years, args.seed, regions, vital=not args.no_vital_statistics)
+    print(f"{len(regions)} county-level regions × {args.years} years × {len(written)} feeds in {args.out} "
+          f"({time.monotonic() - started:.1f} s)")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -405,9 +405,9 @@ KEY_HEADERS = ["行政区划代码", "地区名称", "年份"]
 
 
 def feed_rows(feed: str, regions: list[Region], years: range, seed: int = SEED,
-              gaps: set | frozenset = frozenset()) -> list[list[str]]:
-    """Rows (header first) of one feed's table. Same inputs, same output."""
-    columns = FEEDS[feed]
+              gaps: set | frozenset = frozenset(), columns: list[Column] | None = None) -> list[list[str]]:
+    """Rows (header first) of one feed's table (columns: FEEDS[feed] unless given). Same inputs, same output."""
+    columns = columns if columns is not None else FEEDS[feed]
     rows = [KEY_HEADERS + [col.header for col in columns]]
     for region in regions:
         for year in years:
@@ -461,24 +461,34 @@ def sample_files(data_dir: Path) -> dict[Path, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    return sample_main(argv, __doc__.splitlines()[0], sample_files)
+
+
+def sample_main(argv: list[str] | None, description: str, files: Callable[[Path], dict[Path, str]]) -> int:
+    """The command line of a sample-data script: write files(--data-dir), or --check them."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--data-dir", type=Path, default=REPO / "sources" / "data")
     parser.add_argument("--check", action="store_true", help="only compare with the files on disk")
     args = parser.parse_args(argv)
+    return write_or_check(files(args.data_dir), args.check)
+
+
+def write_or_check(files: dict[Path, str], check: bool) -> int:
+    """Write each file (path -> text), or with check=True only compare them with the files on disk:
+    1 (and the stale paths on stderr) if any differs or is missing, else 0."""
     stale = []
-    for path, text in sample_files(args.data_dir).items():
-        if args.check:
+    for path, text in files.items():
+        if check:
             if not path.exists() or path.read_text(encoding="utf-8") != text:
                 stale.append(path)
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-        print(f"wrote {path.relative_to(args.data_dir.parent.parent) if path.is_relative_to(REPO) else path}")
+        print(f"wrote {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
     if stale:
         print("sample data differs from the generator: " + ", ".join(map(str, stale)), file=sys.stderr)
         return 1
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

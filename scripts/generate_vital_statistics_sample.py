@@ -21,13 +21,15 @@ Rates are plausible values for northern China around 2020 (male all-cause nMx 0.
 
 from __future__ import annotations
 
-import argparse
 import csv
-import io
 import math
 import random
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generate_sample_feeds import sample_main, to_csv  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = 20261201
@@ -133,12 +135,21 @@ def _binomial(rng: random.Random, n: int, p: float) -> int:
 
 
 def tables(data_dir: Path) -> dict[str, list[list[str]]]:
+    """The bundled sample: the seed regions of population_by_age, each with its mortality level."""
+    rows = [(r["行政区划代码"], r["地区名称"], int(r["年份"]), int(r["常住人口(人)"]), int(r["60岁及以上人口(人)"]))
+            for r in _population_by_age(data_dir)]
+    return vital_tables(rows, REGION_MORTALITY, SEED)
+
+
+def vital_tables(population: list[tuple[str, str, int, int, int]], mortality_level: dict[str, float],
+                 seed: int = SEED) -> dict[str, list[list[str]]]:
+    """The three tables (header first) for region-years given as (code, name, year, residents, aged 60+);
+    mortality_level[code] scales the base death rates (1 = the base schedule). Same inputs, same output."""
     out = {feed: [headers] for feed, headers in HEADERS.items()}
-    for row in _population_by_age(data_dir):
-        code, name, year = row["行政区划代码"], row["地区名称"], int(row["年份"])
-        cells = population_cells(int(row["常住人口(人)"]), int(row["60岁及以上人口(人)"]))
-        rng = random.Random(f"{SEED}:{code}:{year}")
-        level = REGION_MORTALITY[code] * (1 - MORTALITY_DECLINE) ** (year - 2020)
+    for code, name, year, total, aged_60_plus in population:
+        cells = population_cells(total, aged_60_plus)
+        rng = random.Random(f"{seed}:{code}:{year}")
+        level = mortality_level[code] * (1 - MORTALITY_DECLINE) ** (year - 2020)
         for sex_zh, sex in SEXES:
             for i, age in enumerate(AGE_GROUPS):
                 pop = cells[(sex, i)]
@@ -158,35 +169,13 @@ def tables(data_dir: Path) -> dict[str, list[list[str]]]:
     return out
 
 
-def to_csv(rows: list[list[str]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue()
-
-
 def sample_files(data_dir: Path) -> dict[Path, str]:
     return {data_dir / feed / f"{feed}_{YEARS[0]}_{YEARS[-1]}.csv": to_csv(rows)
             for feed, rows in tables(data_dir).items()}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=REPO / "sources" / "data")
-    parser.add_argument("--check", action="store_true", help="only compare with the files on disk")
-    args = parser.parse_args(argv)
-    stale = []
-    for path, text in sample_files(args.data_dir).items():
-        if args.check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                stale.append(path)
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        print(f"wrote {path}")
-    if stale:
-        print("sample data differs from the generator: " + ", ".join(map(str, stale)), file=sys.stderr)
-        return 1
-    return 0
+    return sample_main(argv, __doc__.splitlines()[0], sample_files)
 
 
 if __name__ == "__main__":

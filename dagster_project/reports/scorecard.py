@@ -434,7 +434,10 @@ def build_scorecards(published: Path | None = None, out_dir: Path | None = None,
     out_dir = out_dir or scorecards_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
     snapshot = load_snapshot(published)
-    group_list = groups(snapshot)
+    # a group none of whose regions has a value (national scale: regions of the code list with no
+    # feed rows) has no year to show: no overview
+    group_list = [g for g in groups(snapshot)
+                  if any(snapshot.regions[c].index or snapshot.regions[c].years() for c in g.regions)]
     overview_of = {code: f"overview_{g.key}.html" for g in group_list if g.key != "all" for code in g.regions}
     written: list[Path] = []
     latest_page: dict[str, str] = {}
