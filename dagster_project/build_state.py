@@ -84,8 +84,11 @@ def source_states(con: duckdb.DuckDBPyConnection, tables: set[str], feed_of_tabl
 
 
 def fingerprint(database: Path, manifest: dict, feed_of_table: dict[str, str], dbt_vars: dict, target: str,
-                today: dt.date | None = None) -> dict:
-    if not database.exists():
+                today: dt.date | None = None, con: duckdb.DuckDBPyConnection | None = None) -> dict:
+    """`con`: an open connection to `database` to read it with (default: a read-only one of its own)."""
+    if con is not None:
+        sources = source_states(con, set(raw_sources(manifest).values()), feed_of_table)
+    elif not database.exists():
         sources = {t: "missing" for t in raw_sources(manifest).values()}
     else:
         with duckdb.connect(str(database), read_only=True) as con:
@@ -94,10 +97,14 @@ def fingerprint(database: Path, manifest: dict, feed_of_table: dict[str, str], d
             "date": (today or dt.date.today()).isoformat()}
 
 
-def last_build(database: Path) -> dict | None:
+def last_build(database: Path, con: duckdb.DuckDBPyConnection | None = None) -> dict | None:
+    query = f"select fingerprint from {STATE_TABLE} order by built_at desc limit 1"
     try:
-        with duckdb.connect(str(database), read_only=True) as con:
-            row = con.execute(f"select fingerprint from {STATE_TABLE} order by built_at desc limit 1").fetchone()
+        if con is not None:
+            row = con.execute(query).fetchone()
+        else:
+            with duckdb.connect(str(database), read_only=True) as own:
+                row = own.execute(query).fetchone()
     except duckdb.Error:
         return None
     return json.loads(row[0]) if row else None

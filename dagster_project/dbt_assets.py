@@ -78,8 +78,10 @@ class EvaluationSettings(dg.Config):
 
 
 def dbt_resource() -> DbtCliResource:
+    from dagster_project.dbt_cli import PipelineDbtCliResource
+
     # The venv's dbt, found next to the running interpreter (the venv may not be on PATH).
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt")))
+    return PipelineDbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt")))
 
 
 def _prune_run_targets() -> None:
