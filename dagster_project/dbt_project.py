@@ -65,7 +65,7 @@ def _stamp_path():
 
 def _project_stamp() -> str:
     """What the manifest was parsed from: the project's place, every project file's path, size and mtime,
-    the target and vars."""
+    the environment the profile reads (target, warehouse, PostgreSQL)."""
     root = dbt_project.project_dir
     files = sorted(p for d in ("models", "macros", "seeds", "tests", "snapshots") for p in (root / d).rglob("*")
                    if p.is_file())
@@ -73,7 +73,9 @@ def _project_stamp() -> str:
     return json.dumps({
         "root": str(root),
         "files": [[str(p.relative_to(root)), p.stat().st_size, p.stat().st_mtime_ns] for p in files if p.exists()],
-        "env": {k: v for k, v in sorted(os.environ.items()) if k.startswith(("HCW_DBT", "HCW_PG", "DBT_"))},
+        # what the profile reads (dbt parses everything again when the profile changed: another warehouse)
+        "env": {k: v for k, v in sorted(os.environ.items())
+                if k.startswith(("HCW_DBT", "HCW_PG", "DBT_")) or k == "HCW_WAREHOUSE"},
     })
 
 
