@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 from dagster_dbt import DbtProject
 
@@ -40,23 +41,29 @@ def _keep_seeds_in_partial_parse(partial_parse) -> None:
     parse the 17 seeds and what reads them again: 2-6 s of each nightly dbt build. The project is used
     where it was parsed (prepare() parses everything when it moved), so put the seeds' real checksums
     back, computed as dbt computes them."""
-    import msgpack
-    from dbt.contracts.files import FilePath
-    from dbt.parser.read_files import load_seed_source_file
-
     if not partial_parse.exists():
         return
-    with open(partial_parse, "rb") as f:
-        data = msgpack.unpack(f, raw=False, strict_map_key=False)
-    for entry in data.get("files", {}).values():
-        if entry.get("parse_file_type") == "seed":
-            path = entry["path"]
-            source = load_seed_source_file(FilePath(searched_path=path["searched_path"], relative_path=path["relative_path"],
-                                                    modification_time=path["modification_time"],
-                                                    project_root=path["project_root"]), entry["project_name"])
-            entry["checksum"] = {"name": source.checksum.name, "checksum": source.checksum.checksum}
-    with open(partial_parse, "wb") as f:
-        msgpack.pack(data, f)
+    try:
+        import msgpack
+        from dbt.contracts.files import FilePath
+        from dbt.parser.read_files import load_seed_source_file
+
+        with open(partial_parse, "rb") as f:
+            data = msgpack.unpack(f, raw=False, strict_map_key=False)
+        for entry in data.get("files", {}).values():
+            if entry.get("parse_file_type") == "seed":
+                path = entry["path"]
+                source = load_seed_source_file(
+                    FilePath(searched_path=path["searched_path"], relative_path=path["relative_path"],
+                             modification_time=path["modification_time"], project_root=path["project_root"]),
+                    entry["project_name"])
+                entry["checksum"] = {"name": source.checksum.name, "checksum": source.checksum.checksum}
+        tmp = partial_parse.with_name(partial_parse.name + ".tmp")
+        with open(tmp, "wb") as f:
+            msgpack.pack(data, f)
+        os.replace(tmp, partial_parse)
+    except Exception as exc:  # noqa: BLE001 - another dbt's file layout: the seeds are parsed again, only slower
+        print(f"dbt: seeds left to be parsed again in each build ({type(exc).__name__}: {exc})", file=sys.stderr)
 
 
 def _stamp_path():
