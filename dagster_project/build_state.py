@@ -14,6 +14,11 @@ build; the newest counts):
 Rebuilt: every model downstream of a changed source; everything when the project, the vars or the
 target changed or no build was recorded; the date-reading models and what depends on them on a new
 day. Anything unknown rebuilds everything. Nothing changed: the dbt step builds nothing.
+
+dbt unit tests check a model's SQL on fixed inputs: their outcome changes only with the project. A
+build of the whole project runs them; a build of the models downstream of new data skips them
+(`--exclude-resource-type unit_test`) when every unit test passed when it last ran (the record keeps
+the ids of those that failed, `unit_tests_failed`; unknown counts as failed).
 """
 
 from __future__ import annotations
@@ -84,8 +89,11 @@ def source_states(con: duckdb.DuckDBPyConnection, tables: set[str], feed_of_tabl
 
 
 def fingerprint(database: Path, manifest: dict, feed_of_table: dict[str, str], dbt_vars: dict, target: str,
-                today: dt.date | None = None) -> dict:
-    if not database.exists():
+                today: dt.date | None = None, con: duckdb.DuckDBPyConnection | None = None) -> dict:
+    """`con`: an open connection to `database` to read it with (default: a read-only one of its own)."""
+    if con is not None:
+        sources = source_states(con, set(raw_sources(manifest).values()), feed_of_table)
+    elif not database.exists():
         sources = {t: "missing" for t in raw_sources(manifest).values()}
     else:
         with duckdb.connect(str(database), read_only=True) as con:
@@ -94,10 +102,14 @@ def fingerprint(database: Path, manifest: dict, feed_of_table: dict[str, str], d
             "date": (today or dt.date.today()).isoformat()}
 
 
-def last_build(database: Path) -> dict | None:
+def last_build(database: Path, con: duckdb.DuckDBPyConnection | None = None) -> dict | None:
+    query = f"select fingerprint from {STATE_TABLE} order by built_at desc limit 1"
     try:
-        with duckdb.connect(str(database), read_only=True) as con:
-            row = con.execute(f"select fingerprint from {STATE_TABLE} order by built_at desc limit 1").fetchone()
+        if con is not None:
+            row = con.execute(query).fetchone()
+        else:
+            with duckdb.connect(str(database), read_only=True) as own:
+                row = own.execute(query).fetchone()
     except duckdb.Error:
         return None
     return json.loads(row[0]) if row else None
@@ -144,3 +156,28 @@ def plan(manifest: dict, current: dict, previous: dict | None) -> Plan:
             reasons.append(f"a new day ({current['date']}): models that read the date")
     build = downstream(manifest, roots)
     return Plan(build, build == everything, reasons or ["nothing changed since the last build"], current)
+
+
+UNIT_TEST_PREFIX = "unit_test."
+
+
+def runs_unit_tests(plan: Plan, previous: dict | None) -> bool:
+    """Whether this build runs the unit tests of the models it builds (see the module docstring)."""
+    return plan.full or previous is None or previous.get("unit_tests_failed", ["unknown"]) != []
+
+
+def dbt_args(plan: Plan, previous: dict | None) -> list[str]:
+    """Extra `dbt build` arguments for this plan."""
+    return [] if runs_unit_tests(plan, previous) else ["--exclude-resource-type", "unit_test"]
+
+
+def unit_tests_failed(results: list[dict], previous: dict | None, all_unit_tests: set[str]) -> list[str]:
+    """The unit tests failing after this build (`results`: run_results.json's): those that failed now,
+    and those that failed (or were never seen to pass) before and did not run now, since a build of
+    part of the project runs part of them; "unknown" until one build ran every one of them."""
+    ran = {r["unique_id"]: r["status"] for r in results if r["unique_id"].startswith(UNIT_TEST_PREFIX)}
+    if all_unit_tests <= set(ran):
+        before = set()
+    else:
+        before = set(previous.get("unit_tests_failed", ["unknown"])) if previous else {"unknown"}
+    return sorted({uid for uid, status in ran.items() if status != "pass"} | (before - set(ran)))

@@ -78,8 +78,10 @@ class EvaluationSettings(dg.Config):
 
 
 def dbt_resource() -> DbtCliResource:
+    from dagster_project.dbt_cli import PipelineDbtCliResource
+
     # The venv's dbt, found next to the running interpreter (the venv may not be on PATH).
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt")))
+    return PipelineDbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).with_name("dbt")))
 
 
 def _prune_run_targets() -> None:
@@ -149,7 +151,7 @@ def healthy_city_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResour
     unchanged = selected - to_build
     context.log.info(f"dbt: rebuilding {len(to_build)} of {len(selected)} selected models and seeds ("
                      + "; ".join(plan.reasons) + ")")
-    args = ["build", *vars_args]
+    args = ["build", *vars_args, *build_state.dbt_args(plan, previous)]
     if unchanged:
         args += ["--exclude", " ".join(sorted(manifest["nodes"][uid]["name"] for uid in unchanged))]
     # Models with no changed input keep their rows. They are reported (not rebuilt) first, in dependency
@@ -171,6 +173,8 @@ def healthy_city_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResour
     # (its incident stays open). A model that errored is built again next time.
     record = _state_to_record(manifest, plan, previous, selected, set(keys)) if not _errored_nodes(invocation) else None
     if record is not None:
+        record = {**record, "unit_tests_failed": build_state.unit_tests_failed(
+            invocation.get_artifact("run_results.json")["results"], previous, set(manifest.get("unit_tests", {})))}
         build_state.record_build(database, record, context.run.run_id, len(to_build))
     _prune_run_targets()
     if not invocation.is_successful():

@@ -85,16 +85,18 @@ def feeds_with_new_files(con: duckdb.DuckDBPyConnection, configs: list[FeedConfi
     return new
 
 
-def freshness_checks_due(configs: list[FeedConfig], database: Path, last: dict[str, bool]) -> set[str]:
+def freshness_checks_due(configs: list[FeedConfig], database: Path, last: dict[str, bool],
+                         con: duckdb.DuckDBPyConnection | None = None) -> set[str]:
     """The freshness checks whose outcome tonight differs from the last one recorded (or never recorded):
     a feed turning stale is reported the night it turns; while it stays stale its incident stays open
-    and is not sent again (alerts/incidents.py), so evaluating it again would change nothing."""
+    and is not sent again (alerts/incidents.py), so evaluating it again would change nothing.
+    `con`: an open connection to `database`, shared by every feed (one connection, not one per feed)."""
     from dagster_project.quality.freshness import evaluate_freshness
 
     due = set()
     for cfg in configs:
         name = f"raw_{cfg.name}_fresh"
-        if name not in last or evaluate_freshness(cfg, database)["passed"] != last[name]:
+        if name not in last or evaluate_freshness(cfg, database, con=con)["passed"] != last[name]:
             due.add(name)
     return due
 
@@ -111,10 +113,11 @@ def plan_nightly(graph) -> NightlyPlan:
     database = settings.warehouse_path()
     if not database.exists():
         return NightlyPlan(None, None, ["no warehouse yet"])
-    from dagster_project.dbt_assets import _feed_tables
+    from dagster_project.dbt_assets import EvaluationSettings, _feed_tables
     from dagster_project.dbt_project import dbt_project
 
     manifest = json.loads(Path(dbt_project.manifest_path).read_text())
+    # One read-only connection for every question the plan asks of the warehouse.
     try:
         with duckdb.connect(str(database), read_only=True) as con:
             new_files = feeds_with_new_files(con, configs)
@@ -126,6 +129,13 @@ def plan_nightly(graph) -> NightlyPlan:
                 if "_check_results" in tables else [])
             reference = (con.execute(f"select digest from {REFERENCE_STATE_TABLE}").fetchone()
                          if "_reference_state" in tables else None)
+            # dbt work due without a new file: the project, the vars or the day changed, or a source
+            # changed since the last build (a run that failed before dbt).
+            dbt_plan = build_state.plan(
+                manifest, build_state.fingerprint(database, manifest, _feed_tables(), EvaluationSettings().dbt_vars(),
+                                                  "duckdb", con=con),
+                build_state.last_build(database, con=con))
+            fresh = freshness_checks_due(configs, database, last_fresh, con=con)
     except duckdb.Error as exc:
         return NightlyPlan(None, None, [f"warehouse not readable now ({type(exc).__name__}): run everything"])
     reasons, roots = [], set()
@@ -135,13 +145,6 @@ def plan_nightly(graph) -> NightlyPlan:
     if reference is None or reference[0] != reference_digest():
         roots.update(REFERENCE_KEYS)
         reasons.append("region code lists changed or never loaded")
-    # dbt work due without a new file: the project, the vars or the day changed, or a source changed
-    # since the last build (a run that failed before dbt).
-    from dagster_project.dbt_assets import EvaluationSettings
-
-    dbt_plan = build_state.plan(manifest, build_state.fingerprint(database, manifest, _feed_tables(),
-                                                                  EvaluationSettings().dbt_vars(), "duckdb"),
-                                build_state.last_build(database))
     if dbt_plan.build:
         keys = _dbt_keys(manifest)
         roots.update(keys[uid] for uid in dbt_plan.build if uid in keys)
@@ -149,7 +152,6 @@ def plan_nightly(graph) -> NightlyPlan:
     selected = dg.AssetSelection.assets(*roots).downstream().resolve(graph) if roots else set()
     # Multi-assets that cannot be subset (region_codes) come whole.
     selected = set(dg.AssetSelection.assets(*selected).required_multi_asset_neighbors().resolve(graph)) | {LANDING_KEY}
-    fresh = freshness_checks_due(configs, database, last_fresh)
     checks = {key for key in graph.asset_check_keys if key.asset_key in selected or key.name in fresh}
     if not reasons:
         reasons.append("nothing new: no file, no code list, no dbt change")

@@ -227,9 +227,26 @@ def _format_validation_error(path: Path, err: ValidationError, raw: dict) -> str
     return f"Invalid feed declaration {path}:\n  " + "\n  ".join(lines)
 
 
+# libyaml's parser when PyYAML was built with it: the same documents, about 6x faster to read.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# path -> (its text, FeedConfig): a run reads the declarations a dozen times (plan, checks, report,
+# summary); a file is parsed and validated again only when its text changed. FeedConfig is frozen.
+_LOADED: dict[Path, tuple[str, FeedConfig]] = {}
+
+
 def load_feed_config(path: Path) -> FeedConfig:
+    text = path.read_text(encoding="utf-8")
+    cached = _LOADED.get(path)
+    if cached is not None and cached[0] == text:
+        return cached[1]
+    cfg = _load_feed_config(path, text)
+    _LOADED[path] = (text, cfg)
+    return cfg
+
+
+def _load_feed_config(path: Path, text: str) -> FeedConfig:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise FeedConfigError(f"Invalid feed declaration {path}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):

@@ -24,12 +24,20 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
-def evaluate_freshness(cfg: FeedConfig, database: Path, now: dt.datetime | None = None) -> dict:
+LAST_LOAD_SQL = """
+    select max(loaded_at), arg_max(source_file, loaded_at) from raw._loads
+    where feed = ? and status = 'loaded'"""
+
+
+def evaluate_freshness(cfg: FeedConfig, database: Path, now: dt.datetime | None = None,
+                       con: duckdb.DuckDBPyConnection | None = None) -> dict:
+    """`con`: an open connection to `database` (the nightly plan evaluates every feed on one)."""
     now = now or _now()
-    with duckdb.connect(str(database), read_only=True) as con:
-        row = con.execute("""
-            select max(loaded_at), arg_max(source_file, loaded_at) from raw._loads
-            where feed = ? and status = 'loaded'""", [cfg.name]).fetchone()
+    if con is None:
+        with duckdb.connect(str(database), read_only=True) as own:
+            row = own.execute(LAST_LOAD_SQL, [cfg.name]).fetchone()
+    else:
+        row = con.execute(LAST_LOAD_SQL, [cfg.name]).fetchone()
     last_loaded_at, last_file = row if row else (None, None)
     if last_loaded_at is None:
         return {"passed": False, "last_loaded_at": None, "last_file": None, "age_days": None,

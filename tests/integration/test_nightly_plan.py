@@ -47,6 +47,29 @@ def test_dbt_rebuilds_exactly_the_models_downstream_of_what_changed():
         assert plan.build == ALL and plan.full
 
 
+def test_unit_tests_run_when_the_project_changed_or_one_failed_not_for_new_data_alone():
+    unit = {"unit_test.p.fct.t1", "unit_test.p.dim.t2"}
+    full = build_state.plan(MANIFEST, _fp(project="x"), _fp())
+    new_data = build_state.plan(MANIFEST, _fp(a="2"), _fp())
+    passed = {**_fp(), "unit_tests_failed": []}
+    skip = ["--exclude-resource-type", "unit_test"]
+    assert build_state.dbt_args(full, passed) == []
+    assert build_state.dbt_args(new_data, passed) == skip
+    assert build_state.dbt_args(new_data, _fp()) == []  # a record that does not say: unknown, run them
+    assert build_state.dbt_args(new_data, {**_fp(), "unit_tests_failed": ["unit_test.p.fct.t1"]}) == []
+    # What the next record says, from run_results.json.
+    every_one_passed = [{"unique_id": u, "status": "pass"} for u in sorted(unit)] + [
+        {"unique_id": "model.p.fct", "status": "success"}]
+    assert build_state.unit_tests_failed(every_one_passed, None, unit) == []
+    assert build_state.unit_tests_failed([{"unique_id": "unit_test.p.fct.t1", "status": "pass"}], _fp(), unit) == [
+        "unknown"]  # part of them ran: the others are still unknown
+    failed_before = {**_fp(), "unit_tests_failed": ["unit_test.p.fct.t1"]}
+    assert build_state.unit_tests_failed([{"unique_id": "unit_test.p.fct.t1", "status": "pass"}], failed_before, unit) == []
+    assert build_state.unit_tests_failed([{"unique_id": "unit_test.p.dim.t2", "status": "fail"}], failed_before, unit) == [
+        "unit_test.p.dim.t2", "unit_test.p.fct.t1"]
+    assert build_state.unit_tests_failed([{"unique_id": "model.p.fct", "status": "success"}], passed, unit) == []
+
+
 def _started_steps(result) -> set[str]:
     return {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
 
