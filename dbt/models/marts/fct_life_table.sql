@@ -1,3 +1,4 @@
+{{ config(tags=['backfill_year'], **year_partition_config()) }}
 -- 简略寿命表 / Abridged period life tables (Chiang's method), one row per region, year, sex and age
 -- group: nMx, nax, nqx, lx, ndx, nLx, Tx, ex. e0 by sex is the row with age_start = 0; e65 the row
 -- with age_start = 65. The computation and its sources are in int_life_table.
@@ -26,3 +27,4 @@ select
     l.input_load_ids
 from {{ ref('int_life_table') }} as l
 left join {{ ref('dim_region') }} as r on r.region_code = l.region_code
+where true {{ backfill_year_filter('l.year') }}
