@@ -239,3 +239,18 @@ def test_cli_backfill_flag_runs_its_own_job():
     with pytest.raises(SystemExit):
         parse_args(["--backfill-year", "2019", "--everything"])
 
+
+
+def test_a_backfill_year_on_other_models_is_refused(defs):
+    """backfill_year set on the nightly job's dbt step with a model that has no year to select: a clear
+    failure before dbt runs, not a table cut down to one year."""
+    job = defs.resolve_job_def("nightly_materialization")
+    result = job.execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
+        asset_selection=[dg.AssetKey(["marts", "dim_region"])],
+        run_config={"ops": {"healthy_city_dbt_assets": {"config": {"backfill_year": YEAR}}},
+                    "loggers": {"console": {"config": {"log_level": "ERROR"}}}})
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert "rebuilds only the models tagged backfill_year" in str(failure.event_specific_data.error)
+    assert "dim_region" in str(failure.event_specific_data.error)
