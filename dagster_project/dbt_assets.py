@@ -64,17 +64,27 @@ class HealthyCityTranslator(DagsterDbtTranslator):
 TRANSLATOR = HealthyCityTranslator(settings=DagsterDbtTranslatorSettings(enable_code_references=False))
 
 
+# dbt tag of the models a backfill of one year rebuilds (dbt/macros/backfill.sql, backfill.py).
+BACKFILL_TAG = "backfill_year"
+BACKFILL_ENV = "HCW_BACKFILL_YEAR"
+
+
 class EvaluationSettings(dg.Config):
     """评价参数 Evaluation settings, as run config of the dbt step (Launchpad: ops →
     healthy_city_dbt_assets → config); each is passed to dbt as a var (docs/evaluation.md).
-    Unset: dbt's defaults (evaluation year = the current year, α = 0.5, minimum coverage 0.8)."""
+    Unset: dbt's defaults (evaluation year = the current year, α = 0.5, minimum coverage 0.8).
+    `backfill_year` (回填年份) is set by the partitioned job backfill_year from its partition key: the
+    run rebuilds that year's rows of the year-grained models only (docs/operations.md)."""
 
     evaluation_year: int | None = None
     index_alpha: float | None = None
     index_min_coverage: float | None = None
+    backfill_year: int | None = None
 
     def dbt_vars(self) -> dict:
-        return {name: value for name, value in self.model_dump().items() if value is not None}
+        """The evaluation settings as dbt vars (the backfill year is not one: see _backfill)."""
+        return {name: value for name, value in self.model_dump().items()
+                if value is not None and name != "backfill_year"}
 
 
 def dbt_resource() -> DbtCliResource:
@@ -132,6 +142,12 @@ def healthy_city_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResour
     manifest = json.loads(Path(dbt_project.manifest_path).read_text())
     keys = _asset_keys(manifest)
     selected = {uid for uid, key in keys.items() if key in context.selected_asset_keys}
+    year = _backfill_year(context, config)
+    if os.environ.pop(BACKFILL_ENV, None) is not None:  # only a backfill step sets it, for its dbt process
+        context.log.warning(f"{BACKFILL_ENV} was set in the environment: ignored (the job backfill_year sets it)")
+    if year is not None:
+        yield from _backfill(context, dbt, config, year, manifest, selected)
+        return
     target = os.environ.get("HCW_DBT_TARGET", "duckdb")
     if target != "duckdb":
         # The PostgreSQL copy is rebuilt whole: its input state is not tracked.
@@ -176,6 +192,55 @@ def healthy_city_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResour
         record = {**record, "unit_tests_failed": build_state.unit_tests_failed(
             invocation.get_artifact("run_results.json")["results"], previous, set(manifest.get("unit_tests", {})))}
         build_state.record_build(database, record, context.run.run_id, len(to_build))
+    _prune_run_targets()
+    if not invocation.is_successful():
+        raise invocation.get_error()
+
+
+def _backfill_year(context: dg.AssetExecutionContext, config: EvaluationSettings) -> int | None:
+    """The year this run backfills: the run config, else the partition of a partitioned run; None for
+    every other run (the nightly job is not partitioned)."""
+    partition = int(context.partition_key) if context.has_partition_key else None
+    if config.backfill_year is not None and partition is not None and config.backfill_year != partition:
+        raise dg.Failure(f"backfill_year {config.backfill_year} in the run config differs from the run's "
+                         f"partition {partition}: launch the partition of the year to backfill")
+    return config.backfill_year if config.backfill_year is not None else partition
+
+
+def _backfill(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: EvaluationSettings, year: int,
+              manifest: dict, selected: set[str]):
+    """`dbt build` of the selected models for one year: each rewrites only that year's rows
+    (dbt/macros/backfill.sql). The nightly build state is neither read nor recorded: the next nightly run
+    plans as if this run had not happened."""
+    outside = sorted(manifest["nodes"][uid]["name"] for uid in selected
+                     if BACKFILL_TAG not in manifest["nodes"][uid].get("tags", []))
+    if outside:
+        raise dg.Failure(f"A backfill of {year} rebuilds only the models tagged {BACKFILL_TAG}; this run also "
+                         f"selects {', '.join(outside[:10])}{' ...' if len(outside) > 10 else ''}. Launch the "
+                         "job backfill_year (docs/operations.md, \"Backfill a year\").")
+    if not selected:
+        return
+    context.log.info(f"backfill {year}: rebuilding {len(selected)} models, that year's rows only")
+    vars_args = ["--vars", json.dumps(config.dbt_vars())] if config.dbt_vars() else []
+    # The year travels as HCW_BACKFILL_YEAR (read by dbt/macros/backfill.sql like the var backfill_year):
+    # dbt re-parses only the files that read an environment variable that changed, but the whole
+    # project when a var changed (10-20 s on 2 busy cores).
+    os.environ[BACKFILL_ENV] = str(year)
+    try:
+        invocation = dbt.cli(["build", *vars_args], context=context, raise_on_error=False)
+    finally:  # the dbt process has its environment; no later dbt step of this process may inherit it
+        os.environ.pop(BACKFILL_ENV, None)
+    try:
+        for event in invocation.stream():
+            if isinstance(event, dg.Output):
+                event = event.with_metadata({**event.metadata, "backfill_year": year})
+            yield event
+    finally:
+        if invocation.process.poll() is not None:
+            from dagster_project.quality.dbt_results import record_dbt_build
+
+            record_dbt_build(settings.warehouse_path(), context.run.run_id, invocation.target_path,
+                             dbt_project.manifest_path)
     _prune_run_targets()
     if not invocation.is_successful():
         raise invocation.get_error()

@@ -7,6 +7,7 @@ means editing this file.
 import dagster as dg
 
 from dagster_project.alerts import build_alert_sensors
+from dagster_project.backfill import backfill_year_job
 from dagster_project.executor import warehouse_writer_executor
 from dagster_project.dbt_assets import dbt_resource, healthy_city_dbt_assets
 from dagster_project.feeds.assets import build_feed_assets
@@ -24,7 +25,7 @@ def build_definitions() -> dg.Definitions:
         assets=[*build_feed_assets(), region_codes, healthy_city_dbt_assets, *publish_assets,
                 *report_assets],
         asset_checks=[*build_suite_checks(), *build_freshness_checks()],
-        jobs=[nightly_job],
+        jobs=[nightly_job, backfill_year_job],
         schedules=[nightly_schedule],
         sensors=[*build_feed_sensors(), *build_alert_sensors()],
         resources={"dbt": dbt_resource()},

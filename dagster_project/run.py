@@ -2,6 +2,7 @@
 
     python -m dagster_project.run                                   # everything (the nightly job)
     python -m dagster_project.run --select 'key:raw/pension_beds+'  # one feed and what depends on it
+    python -m dagster_project.run --backfill-year 2019              # rebuild one year (job backfill_year)
 
 One writer at a time: the run first takes the warehouse writer lock (writer_lock.py). If another
 run holds it, this one waits up to HCW_WRITER_LOCK_WAIT_SECONDS (default 600) and then exits with
@@ -31,7 +32,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--everything", action="store_true",
                         help="every asset and check, even those with no new input (default: what changed)")
     parser.add_argument("--no-alerts", action="store_true", help="do not evaluate alerts after the run")
-    return parser.parse_args(argv)
+    parser.add_argument("--backfill-year", metavar="YEAR",
+                        help="回填某一年: run the job backfill_year for this year (that year's values, checks and "
+                             "evaluation; docs/operations.md)")
+    args = parser.parse_args(argv)
+    if args.backfill_year and (args.select or args.everything):
+        parser.error("--backfill-year runs its own job: it cannot be combined with --select or --everything")
+    return args
 
 
 def _alert(instance, run_id: str, result) -> None:
@@ -78,9 +85,23 @@ def _run(args: argparse.Namespace, run_id: str) -> int:
     from dagster_project.summary import print_summary
 
     started = time.monotonic()
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    partition_key = None
     job = defs.resolve_job_def("nightly_materialization")
     selection = None
-    if not args.select and not args.everything:
+    if args.backfill_year:
+        from dagster_project.backfill import JOB_NAME
+
+        job = defs.resolve_job_def(JOB_NAME)
+        years = job.partitions_def.get_partition_keys()
+        if args.backfill_year not in years:
+            print(f"--backfill-year {args.backfill_year}: not a year the job {JOB_NAME} can backfill "
+                  f"({years[0]}–{years[-1]})", file=sys.stderr)
+            return 2
+        partition_key = args.backfill_year
+        run_config.update(job.partitioned_config.get_run_config_for_partition_key(partition_key))
+        print(f"backfill 回填 {partition_key}: that year's values, checks and evaluation, then publish", flush=True)
+    elif not args.select and not args.everything:
         # Only the feeds with a new file and what depends on them (nightly.py).
         from dagster_project.nightly import plan_nightly
 
@@ -98,9 +119,10 @@ def _run(args: argparse.Namespace, run_id: str) -> int:
             raise_on_error=False,
             run_id=run_id,
             asset_selection=selection,
+            partition_key=partition_key,
             tags={**WRITER_TAGS, "hcw/launched_by": LAUNCHED_BY},
             # The step-by-step DEBUG log is in the Dagster UI; the terminal gets warnings and the summary.
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            run_config=run_config,
         )
         print_summary(result, time.monotonic() - started)
         if not args.no_alerts:

@@ -1,3 +1,6 @@
+{#- A view, recreated by a backfill of one year too (tag backfill_year): it bakes in the run's index_alpha and
+    index_benchmark_year, which fct_indicator_weight and fct_index_round_parameters read. -#}
+{{ config(tags=['backfill_year']) }}
 -- Step 2-5 of the index computed from this run's data, per year and indicator: benchmarks (min and
 -- max over the evaluation units, or over a base year's units with --vars '{index_benchmark_year: 2020}'),
 -- entropy weights from the normalised values, expert weights, and their combination

@@ -5,7 +5,9 @@
 -- Closed rounds (reference.evaluation_rounds) are stored: once a round's rows exist they are never
 -- recomputed, so rerunning a past round gives its published index; a region that first appears in a
 -- closed round is scored with the frozen parameters but not ranked.
-{{ config(materialized='incremental', unique_key=['region_code', 'year'], on_schema_change='append_new_columns') }}
+{{ config(materialized='incremental', unique_key=['region_code', 'year'], on_schema_change='append_new_columns',
+          tags=['backfill_year']) }}
+-- A backfill of one year (var backfill_year, macros/backfill.sql) scores and replaces that year's rows only.
 
 with closed_rounds as (
     select year from {{ ref('evaluation_rounds') }}
@@ -14,7 +16,7 @@ with closed_rounds as (
 scores as (
     select s.region_code, s.year, s.indicator_code, s.level1_zh, s.is_evaluation_unit, 100 * s.normalised_value as score
     from {{ ref('int_indicator_scores') }} as s
-    where s.normalised_value is not null
+    where s.normalised_value is not null {{ backfill_year_filter('s.year') }}
 ),
 
 weights as (

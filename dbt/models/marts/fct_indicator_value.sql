@@ -1,3 +1,5 @@
+{{ config(tags=['backfill_year'], **year_partition_config()) }}
+-- Year-grained: a backfill of one year (var backfill_year, macros/backfill.sql) rewrites only that year's rows.
 -- Contract (columns and types in _marts.yml) enforced on DuckDB: a model change that renames, drops or
 -- retypes a column analysts read fails the build instead of reaching the published snapshot.
 -- One row per region, year and indicator. Adding an indicator: write int_indicator_<code>.sql
@@ -131,3 +133,4 @@ left join {{ ref('int_indicator_air_quality_coverage') }} as c
     on c.region_code = v.region_code
    and c.year = v.year
    and c.indicator_code = v.indicator_code
+where true {{ backfill_year_filter('v.year') }}

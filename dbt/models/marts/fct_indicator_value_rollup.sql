@@ -1,3 +1,4 @@
+{{ config(tags=['backfill_year'], **year_partition_config()) }}
 -- 逐级汇总 / County -> prefecture -> province roll-ups (docs/evaluation.md, "Roll-ups").
 --
 -- Rules (reference.indicator_aggregation):
@@ -31,6 +32,7 @@ reported as (
     inner join rules using (indicator_code)
     inner join regions as r using (region_code)
     where v.numerator is not null and v.denominator is not null
+      {{- backfill_year_filter('v.year') }}  {#- a backfill rolls up year Y only (same-year inputs) #}
 ),
 
 -- Units a complete roll-up would have: current county-level GB/T 2260 units, current prefectures.

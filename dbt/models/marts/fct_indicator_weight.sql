@@ -1,13 +1,15 @@
+{{ config(tags=['backfill_year'], **year_partition_config()) }}
 -- Step 2-5 of the index: the benchmarks and weights in effect per year and indicator: frozen ones for a
 -- closed round (fct_index_round_parameters), this run's for an open round (int_index_live_parameters).
 -- Each weight column sums to 1 per year over the informative indicators.
 with frozen as (
     select * from {{ ref('fct_index_round_parameters') }}
+    where true {{ backfill_year_filter() }}
 ),
 
 live as (
     select * from {{ ref('int_index_live_parameters') }}
-    where year not in (select distinct year from frozen)
+    where year not in (select distinct year from frozen) {{ backfill_year_filter() }}
 )
 
 select

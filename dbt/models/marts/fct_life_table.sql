@@ -1,3 +1,4 @@
+{{ config(tags=['backfill_year'], **year_partition_config()) }}
 -- 简略寿命表 / Abridged period life tables (Chiang's method), one row per region, year, sex and age
 -- group: nMx, nax, nqx, lx, ndx, nLx, Tx, ex. e0 by sex is the row with age_start = 0; e65 the row
 -- with age_start = 65; ex_se and the 95% limits ex_lower_95 / ex_upper_95 give its sampling error
@@ -31,3 +32,4 @@ select
     l.input_load_ids
 from {{ ref('int_life_table') }} as l
 left join {{ ref('dim_region') }} as r on r.region_code = l.region_code
+where true {{ backfill_year_filter('l.year') }}

@@ -1,3 +1,6 @@
+{{ config(tags=['backfill_year']) }}
+-- Rebuilt whole by a backfill of one year (its rows are targets, not years): a target judged on the
+-- backfilled year, or whose latest value or trend includes it, moves; every other row comes out the same.
 -- Per plan target: the value it is judged on, the status (in Chinese and English), the gap, and a
 -- projection for targets not yet due (docs/evaluation.md, "Attainment").
 --
