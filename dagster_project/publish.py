@@ -207,6 +207,7 @@ def published_check_keys() -> list[dg.AssetCheckKey]:
 @dg.asset(
     key=dg.AssetKey(["published", "healthy_city"]),
     group_name="published",
+    owners=["team:data-engineering", "team:analysts"],
     deps=PUBLISHED_ASSET_KEYS,
     kinds={"duckdb"},
     description="分析用只读快照 / Read-only snapshot of the marts and reference tables for analysts "

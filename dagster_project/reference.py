@@ -140,11 +140,12 @@ def region_code_change_frame(ref: Path | None = None) -> pd.DataFrame:
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
-            dg.AssetKey(["raw", "region_codes"]), group_name="raw", kinds={"duckdb"},
+            dg.AssetKey(["raw", "region_codes"]), group_name="raw", kinds={"duckdb"}, owners=["team:data-engineering"],
             description="行政区划代码表 / Region codes: real GB/T 2260 list 1981-2024 (CC0, yescallop/areacodes) "
                         "and the NBS statistical list with development zones (WTFPL, modood)."),
         dg.AssetSpec(
             dg.AssetKey(["raw", "region_code_changes"]), group_name="raw", kinds={"duckdb"},
+            owners=["team:data-engineering"],
             description="区划代码变更 / GB/T 2260 新代码 exploded: old code period -> new code, year of the "
                         "change, successor or part transferred."),
     ],

@@ -100,6 +100,13 @@ def step_groups(steps: dict[str, float]) -> dict[str, float]:
     return dict(sorted(groups.items(), key=lambda kv: -kv[1]))
 
 
+def print_steps(steps: dict[str, float], n: int = 12) -> None:
+    for step, seconds in sorted(steps.items(), key=lambda kv: -kv[1])[:n]:
+        print(f"      step {step[:60]:60s} {seconds:7.1f} s")
+    print(f"      steps together {sum(steps.values()):.1f} s of {len(steps)} steps: "
+          + ", ".join(f"{kind} {seconds:.1f} s" for kind, seconds in step_groups(steps).items()))
+
+
 def dbt_slowest(env: dict[str, str], n: int = 8) -> tuple[float, list[tuple[float, str]]]:
     """(elapsed seconds, slowest nodes) of the latest dbt run_results.json under DBT_TARGET_PATH."""
     target = Path(env["DBT_TARGET_PATH"])
@@ -140,10 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         warehouse = Path(env["HCW_WAREHOUSE"])
         print(f"{'national yearly feeds: ' + str(n_regions) + ' county-level regions × ' + str(args.years) + ' years' if args.years else 'bundled sample data'}, {os.cpu_count()} cpus")
         full = timed_run("1. full refresh (empty warehouse)", env, steps=True)
-        for step, seconds in sorted(full.steps.items(), key=lambda kv: -kv[1])[:12]:
-            print(f"      step {step[:60]:60s} {seconds:7.1f} s")
-        print(f"      steps together {sum(full.steps.values()):.1f} s of {len(full.steps)} steps: "
-              + ", ".join(f"{kind} {seconds:.1f} s" for kind, seconds in step_groups(full.steps).items()))
+        print_steps(full.steps)
         elapsed, slowest = dbt_slowest(env)
         print(f"      dbt build {elapsed:.1f} s; slowest nodes: " + ", ".join(f"{name} {t:.1f} s" for t, name in slowest))
         seconds, rows, differ, uncovered = hand_sql(sources, warehouse)
@@ -159,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if not differ and full.returncode == 0 else 1
         nothing = [timed_run(f"2. nothing new ({i})", env) for i in (1, 2)]
         write_new_year(Path(env["HCW_LANDING_DIR"]), args.seed)
-        one = timed_run(f"3. one new file of {NEW_FILE_FEED} ({n_regions} rows)", env)
+        one = timed_run(f"3. one new file of {NEW_FILE_FEED} ({n_regions} rows)", env, steps=True)
+        print_steps(one.steps)
         print("=" * 72)
         print(f"full refresh {full.wall:.1f} s | nothing new {nothing[0].wall:.1f} s, {nothing[1].wall:.1f} s | "
               f"one new yearly file {one.wall:.1f} s | hand SQL {seconds:.2f} s | full refresh / hand SQL {ratio:.1f} | "

@@ -36,17 +36,21 @@ beds as (from yearly({pension_beds})),
 ph as (select lpad("行政区划代码", 6, '0') as region_code, "年份"::integer as year, * exclude ("行政区划代码", "地区名称", "年份")
        from read_csv({patriotic_health}, header = true, all_varchar = true, nullstr = '—')),
 
--- the census-based population of HC15 and HC42: a census year's count (the prefecture table's
--- total × its 60+ share first, else the county table), the straight line between 2010 and 2020 of
--- the same table, else the yearly feed
+-- the census-based population of every per-capita indicator: a census year's count (the prefecture
+-- table first: total, and 60+ = total × its 60+ share / 100; else the county table's counts), the
+-- straight line between 2010 and 2020 of the same table, else the yearly feed; one source per
+-- region and year for both columns
 census_city as (
     select lpad(city_code, 6, '0') as region_code, y.year,
-           case y.year when 2010 then popu_2010 else popu_2020 end::double as residents
+           case y.year when 2010 then popu_2010 else popu_2020 end::double as residents,
+           case y.year when 2010 then popu_2010 else popu_2020 end::double
+               * case y.year when 2010 then age_60_2010 else age_60_2020 end::double / 100 as aged_60
     from read_csv({census_city}, header = true, all_varchar = true), (values (2010), (2020)) as y(year)
     where case y.year when 2010 then popu_2010 else popu_2020 end is not null
 ),
 census_county as (
-    select lpad("区划代码", 6, '0') as region_code, "普查年份"::integer as year, "常住人口"::double as residents
+    select lpad("区划代码", 6, '0') as region_code, "普查年份"::integer as year, "常住人口"::double as residents,
+           "60岁及以上人口"::double as aged_60
     from read_csv({census_county}, header = true, all_varchar = true)
     where "常住人口" is not null
       and (lpad("区划代码", 6, '0'), "普查年份"::integer) not in (select (region_code, year) from census_city)
@@ -55,16 +59,19 @@ census as (
     select *, 'city' as tab from census_city union all select *, 'county' from census_county
 ),
 between_censuses as (
-    select a.region_code, y.year, a.residents + (b.residents - a.residents) * (y.year - 2010) / 10.0 as residents
+    select a.region_code, y.year, a.residents + (b.residents - a.residents) * (y.year - 2010) / 10.0 as residents,
+           a.aged_60 + (b.aged_60 - a.aged_60) * (y.year - 2010) / 10.0 as aged_60
     from census as a join census as b on b.region_code = a.region_code and b.tab = a.tab and a.year = 2010 and b.year = 2020,
          range(2011, 2020) as y(year)
 ),
 denominator_population as (
-    select region_code, year, arg_min(residents, priority) as residents from (
-        select region_code, year, residents, 1 as priority from census
-        union all select region_code, year, residents, 2 from between_censuses
-        union all select region_code, year, residents, 3 from population
-    ) group by all
+    select region_code, year, best.residents, best.aged_60 from (
+        select region_code, year, arg_min(struct_pack(residents, aged_60), priority) as best from (
+            select region_code, year, residents, aged_60, 1 as priority from census
+            union all select region_code, year, residents, aged_60, 2 from between_censuses
+            union all select region_code, year, residents, aged_60, 3 from population
+        ) group by all
+    )
 ),
 
 ratios as (
@@ -80,8 +87,8 @@ ratios as (
                      ("城区人口(万人)" + "城区暂住人口(万人)") * 10000, 1 from uc
     union all select region_code, year, 'X_SEWAGE_TREATMENT_RATE', "污水处理厂集中处理量(万立方米)" * 10000, "污水排放量(万立方米)" * 10000, 100 from uc
     union all select region_code, year, 'HC11', "基本医保基金支付住院费用(万元)", "参保人员住院医疗总费用(万元)", 100 from mi
-    union all select s.region_code, s.year, 'HC12', "体育场地面积(平方米)", p.residents, 1 from sp as s join population as p using (region_code, year)
-    union all select s.region_code, s.year, 'HC13', "社会体育指导员数(人)", p.residents, 1000 from sp as s join population as p using (region_code, year)
+    union all select s.region_code, s.year, 'HC12', "体育场地面积(平方米)", p.residents, 1 from sp as s join denominator_population as p using (region_code, year)
+    union all select s.region_code, s.year, 'HC13', "社会体育指导员数(人)", p.residents, 1000 from sp as s join denominator_population as p using (region_code, year)
     union all select region_code, year, 'HC33', "达到合格及以上人数(人)", "国民体质监测受测人数(人)", 100 from sp
     union all select region_code, year, 'HC40', "经常参加体育锻炼人数(人)", "体育锻炼调查人数(人)", 100 from sp
     union all select region_code, year, 'HC14', "实际进行职业健康检查劳动者数(人)", "应进行职业健康检查劳动者数(人)", 100 from oh
@@ -89,7 +96,7 @@ ratios as (
     union all select region_code, year, 'HC16', "良好及以上学生数(人)", "测试学生数(人)", 100 from sf
     union all select region_code, year, 'X_STUDENT_FITNESS_PASS_RATE', "合格及以上学生数(人)", "测试学生数(人)", 100 from sf
     union all select b.region_code, b.year, 'HC17', "养老机构床位数(张)" + "社区养老服务设施床位数(张)", p.aged_60, 1000
-              from beds as b join population as p using (region_code, year)
+              from beds as b join denominator_population as p using (region_code, year)
     union all select region_code, year, 'HC18', "健康社区数(个)"::double, "社区数(个)"::double, 100 from ph
     union all select region_code, year, 'HC19', "健康学校数(所)"::double, "中小学校数(所)"::double, 100 from ph
     union all select region_code, year, 'HC20', "健康企业数(家)"::double, "规模以上企业数(家)"::double, 100 from ph
@@ -101,17 +108,17 @@ ratios as (
                      case when "鼠密度控制水平" is not null and "蚊密度控制水平" is not null and "蝇密度控制水平" is not null
                                and "蟑螂密度控制水平" is not null then 4 end, 100 from ph
     union all select region_code, year, 'HC21', "规范管理严重精神障碍患者数(人)", "在册严重精神障碍患者数(人)", 100 from dc
-    union all select d.region_code, d.year, 'HC34', "甲乙类传染病报告发病数(例)", p.residents, 100000 from dc as d join population as p using (region_code, year)
+    union all select d.region_code, d.year, 'HC34', "甲乙类传染病报告发病数(例)", p.residents, 100000 from dc as d join denominator_population as p using (region_code, year)
     union all select region_code, year, 'HC22', "0-6岁儿童健康管理人数(人)", "0-6岁儿童数(人)", 100 from mch
     union all select region_code, year, 'HC23', "孕产妇系统管理人数(人)", "活产数(人)", 100 from mch
     union all select region_code, year, 'HC30', "婴儿死亡数(人)", "活产数(人)", 1000 from mch
     union all select region_code, year, 'HC31', "5岁以下儿童死亡数(人)", "活产数(人)", 1000 from mch
     union all select region_code, year, 'HC32', "孕产妇死亡数(人)", "活产数(人)", 100000 from mch
-    union all select h.region_code, h.year, 'HC24', "全科医生数(人)", p.residents, 10000 from hr as h join population as p using (region_code, year)
-    union all select h.region_code, h.year, 'HC25', "专业公共卫生机构人员数(人)", p.residents, 10000 from hr as h join population as p using (region_code, year)
-    union all select h.region_code, h.year, 'HC26', "医疗卫生机构床位数(张)", p.residents, 1000 from hr as h join population as p using (region_code, year)
-    union all select h.region_code, h.year, 'X_DOCTORS_PER_1000', "执业(助理)医师数(人)", p.residents, 1000 from hr as h join population as p using (region_code, year)
-    union all select h.region_code, h.year, 'X_NURSES_PER_1000', "注册护士数(人)", p.residents, 1000 from hr as h join population as p using (region_code, year)
+    union all select h.region_code, h.year, 'HC24', "全科医生数(人)", p.residents, 10000 from hr as h join denominator_population as p using (region_code, year)
+    union all select h.region_code, h.year, 'HC25', "专业公共卫生机构人员数(人)", p.residents, 10000 from hr as h join denominator_population as p using (region_code, year)
+    union all select h.region_code, h.year, 'HC26', "医疗卫生机构床位数(张)", p.residents, 1000 from hr as h join denominator_population as p using (region_code, year)
+    union all select h.region_code, h.year, 'X_DOCTORS_PER_1000', "执业(助理)医师数(人)", p.residents, 1000 from hr as h join denominator_population as p using (region_code, year)
+    union all select h.region_code, h.year, 'X_NURSES_PER_1000', "注册护士数(人)", p.residents, 1000 from hr as h join denominator_population as p using (region_code, year)
     union all select region_code, year, 'X_DOCTOR_NURSE_RATIO', "注册护士数(人)", "执业(助理)医师数(人)", 1 from hr
     -- HC27: the four primary-care types of the definition (社区卫生服务中心/站, 乡镇卫生院, 村卫生室)
     union all select region_code, year, 'HC27',

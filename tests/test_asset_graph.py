@@ -70,6 +70,13 @@ def test_dbt_models_are_grouped_by_layer_with_owners_and_chinese_descriptions(de
     assert fct.description.startswith("【集市层 marts】")
 
 
+def test_every_asset_has_an_owner(defs):
+    """Raw feeds, landing, published snapshot and reports too, not only the dbt models: the UI's
+    owner filter finds whom to ask about any asset."""
+    graph = defs.resolve_asset_graph()
+    assert [k.to_user_string() for k in graph.get_all_asset_keys() if not graph.get(k).owners] == []
+
+
 def test_every_mart_has_an_enforced_contract(dbt_manifest):
     """Every model in dbt/models/marts/ is contracted (docs/operations.md, model contracts)."""
     manifest = json.loads(Path(dbt_manifest).read_text())

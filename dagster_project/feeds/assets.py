@@ -149,6 +149,7 @@ def build_feed_asset(cfg: FeedConfig) -> dg.AssetsDefinition:
     @dg.asset(
         key=key,
         group_name="raw",
+        owners=["team:data-engineering"],
         description=f"{cfg.title_zh} / {cfg.title_en} — {cfg.publisher_zh} ({cfg.publisher_en}). "
                     + ("SAMPLE DATA (示例数据). " if cfg.sample_data else "") + (cfg.description or ""),
         kinds={"duckdb", cfg.format},
@@ -202,6 +203,7 @@ def build_landing_asset(configs: list[FeedConfig]) -> dg.AssetsDefinition:
     @dg.asset(
         key=LANDING_ASSET_KEY,
         group_name="raw",
+        owners=["team:data-engineering"],
         description="落地目录清单 / Inventory of the landing folders (HCW_LANDING_DIR): every file no feed reads "
                     "(wrong extension or letter case, sub-folder, unknown feed folder), with the reason.",
         check_specs=[dg.AssetCheckSpec(

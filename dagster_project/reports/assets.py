@@ -11,6 +11,7 @@ from dagster_project import settings
 @dg.asset(
     key=dg.AssetKey(["reports", "scorecards"]),
     group_name="reports",
+    owners=["team:evaluation"],
     deps=[dg.AssetKey(["published", "healthy_city"])],
     kinds={"html", "excel"},
     description="健康城市评价报告 / Scorecards: one HTML page per region, an overview with a map per comparison "
