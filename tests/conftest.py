@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -155,3 +157,22 @@ def write_negative_bed_count(sources: Path) -> None:
     assert lines[5] == "150200,包头市,2020,26458,7107"  # line 6 of the file
     lines[5] = "150200,包头市,2020,-26458,7107"
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@contextlib.contextmanager
+def running_daemon(env: dict[str, str], workspace: Path, log_path: Path):
+    """A real `dagster-daemon run` (scheduler, sensors, run queue) on `workspace`; stopped with SIGTERM."""
+    log = open(log_path, "wb")
+    daemon = subprocess.Popen([str(settings.PROJECT_ROOT / ".venv" / "bin" / "dagster-daemon"), "run",
+                               "-w", str(workspace)],
+                              cwd=settings.PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield daemon
+    finally:
+        daemon.terminate()
+        try:
+            daemon.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            daemon.wait()
+        log.close()

@@ -20,7 +20,7 @@ import dagster as dg
 import pytest
 
 from dagster_project import settings
-from tests.conftest import REPO, write_negative_bed_count
+from tests.conftest import REPO, running_daemon, write_negative_bed_count
 from tests.integration.test_alerts import ALERT_ENV
 
 ONE_FEED = "key:raw/pension_beds or key:raw/region_codes"
@@ -103,24 +103,12 @@ def test_landing_sensor_run_in_the_daemon_has_a_named_job_and_alerts(
     then = time.time() - 120  # an old file: the sensor does not wait for a copy to finish
     os.utime(drop, (then, then))
 
-    log = open(tmp_path / "daemon.log", "wb")
-    daemon = subprocess.Popen([str(settings.PROJECT_ROOT / ".venv" / "bin" / "dagster-daemon"), "run",
-                               "-w", str(settings.PROJECT_ROOT / "workspace.yaml")],
-                              cwd=settings.PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
+    with running_daemon(env, settings.PROJECT_ROOT / "workspace.yaml", tmp_path / "daemon.log") as daemon:
         deadline = time.monotonic() + 240
         while not mails and time.monotonic() < deadline:
             assert daemon.poll() is None, (tmp_path / "daemon.log").read_text()[-3000:]
             time.sleep(2)
         time.sleep(5)  # one evaluation sends all of a run's messages; let the last ones arrive
-    finally:
-        daemon.terminate()
-        try:
-            daemon.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait()
-        log.close()
     assert mails, "no alert within 240 s; daemon log:\n" + (tmp_path / "daemon.log").read_text()[-4000:]
 
     with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:

@@ -9,7 +9,6 @@ writes the warehouse (queue_probe.py), not the whole warehouse.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import subprocess
@@ -22,6 +21,7 @@ import duckdb
 import pytest
 
 from dagster_project import settings
+from tests.conftest import running_daemon
 
 ONE_FEED = "key:raw/pension_beds or key:raw/region_codes"
 
@@ -173,25 +173,6 @@ QUEUE_WORKSPACE = """load_from:
       working_directory: {root}
       location_name: queue_probe
 """
-
-
-@contextlib.contextmanager
-def running_daemon(env: dict[str, str], workspace: Path, log_path: Path):
-    """A real `dagster-daemon run` (scheduler, sensors, run queue) on `workspace`; stopped with SIGTERM."""
-    log = open(log_path, "wb")
-    daemon = subprocess.Popen([str(settings.PROJECT_ROOT / ".venv" / "bin" / "dagster-daemon"), "run",
-                               "-w", str(workspace)],
-                              cwd=settings.PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        yield daemon
-    finally:
-        daemon.terminate()
-        try:
-            daemon.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait()
-        log.close()
 
 
 def test_two_runs_submitted_through_the_queue_run_one_after_the_other(tmp_path):
