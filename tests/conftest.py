@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -159,13 +160,22 @@ def write_negative_bed_count(sources: Path) -> None:
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def default_signals() -> None:
+    """preexec_fn for servers a test starts: SIGINT and SIGTERM back to their defaults, as a service
+    manager starts them. A pytest started in the background (nohup, CI) inherits SIGINT ignored, and
+    Dagster maps SIGTERM to SIGINT's handler in this process, so children would ignore SIGTERM."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 @contextlib.contextmanager
 def running_daemon(env: dict[str, str], workspace: Path, log_path: Path):
     """A real `dagster-daemon run` (scheduler, sensors, run queue) on `workspace`; stopped with SIGTERM."""
     log = open(log_path, "wb")
     daemon = subprocess.Popen([str(settings.PROJECT_ROOT / ".venv" / "bin" / "dagster-daemon"), "run",
                                "-w", str(workspace)],
-                              cwd=settings.PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                              cwd=settings.PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                              preexec_fn=default_signals)
     try:
         yield daemon
     finally:

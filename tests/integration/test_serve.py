@@ -14,6 +14,7 @@ import time
 import urllib.request
 
 from dagster_project import settings
+from tests.conftest import default_signals
 from tests.integration.test_postgres import SUPERUSER_PASSWORD, _postgres_bin, postgres_server  # noqa: F401 (fixture)
 
 STOP_TIMEOUT_SECONDS = 20  # serve.py's default HCW_STOP_TIMEOUT_SECONDS: SIGKILL after it
@@ -44,7 +45,7 @@ def _serve_and_stop(tmp_path, extra_env: dict[str, str]) -> dict:
            "HCW_WEB_PORT": str(port), "HCW_WAREHOUSE": str(tmp_path / "warehouse" / settings.WAREHOUSE_FILE_NAME),
            "HCW_LANDING_DIR": str(tmp_path / "landing"), **extra_env}
     make = subprocess.Popen(["make", "--no-print-directory", "serve"], cwd=settings.PROJECT_ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=default_signals)
     lines: list[str] = []
     pids: dict[str, int] = {}
     try:
