@@ -453,11 +453,13 @@ def _batch_slices(suite: SuiteFile, con: duckdb.DuckDBPyConnection, whole_table:
     return [row[0] for row in loads], slices, sum(row[1] for row in loads), every
 
 
-# A text column that only points at the failing row (a row id column no rule reads, the load id)
-# is read as its position in the list of its values in the slice, when it has at most MAX_CODES:
-# fetching 1 M rows of text into pandas costs ~0.25 s, of integers almost nothing. The failing rows
+# In a batch of at least CODE_MIN_ROWS rows, a text column that only points at the failing row (a
+# row id column no rule reads, the load id) is read as its position in the list of its values in
+# the slice, when it has at most MAX_CODES: fetching 1 M rows of text into pandas costs ~0.25 s, of
+# integers almost nothing (a small batch does not repay the query for the list). The failing rows
 # GX names are decoded, so outcomes are the same.
 MAX_CODES = 64
+CODE_MIN_ROWS = 100_000
 
 
 def _codable_columns(suite: SuiteFile, row_rules: list[int], cols: list[str], con: duckdb.DuckDBPyConnection,
@@ -501,16 +503,16 @@ def validate_suite(suite: SuiteFile, database: Path, whole_table: bool = False,
         parameters = read_parameters(suite, con)
         batched = is_batched(suite, con)
         if batched:
-            load_ids, slices, _, every_row = _batch_slices(suite, con, whole_table, max_rows)
+            load_ids, slices, batch_rows, every_row = _batch_slices(suite, con, whole_table, max_rows)
         else:
-            load_ids, slices, every_row = [], [("true", [])], True
+            load_ids, slices, batch_rows, every_row = [], [("true", [])], 0, True
         parts = []
         validated = 0
         failed_loads: set[str] = set()
         if row_rules:
             validator = FrameValidator(suite, row_rules, BATCH_COLUMN if batched else None)
             cols = suite.columns(row_rules) + ([BATCH_COLUMN] if validator.load_column else [])
-            codable = _codable_columns(suite, row_rules, cols, con, source)
+            codable = _codable_columns(suite, row_rules, cols, con, source) if batch_rows >= CODE_MIN_ROWS else []
             for where, slice_loads in slices:
                 codes = _slice_codes(codable, con, source, where, slice_loads)
                 select = ", ".join(f"list_position(?, {_quoted(c)}) as {_quoted(c)}" if c in codes else _quoted(c)

@@ -8,8 +8,9 @@ import json
 from pathlib import Path
 
 import duckdb
+import pytest
 
-from dagster_project.quality import report
+from dagster_project.quality import gx_checks, report
 from dagster_project.quality.gx_checks import MAX_ROWS_IN_METADATA, load_suite_file, run_suite, validate_suite
 
 TYPES = {"n_small": "smallint", "n_int": "integer", "n_uint": "uinteger", "n_big": "bigint", "n_double": "double"}
@@ -58,7 +59,10 @@ def test_between_judges_integer_columns_of_every_width_alike(tmp_path):
             assert [r["row_key"] for r in o.get("failing_rows", [])] == [f"k{VALUES.index(v)}" for v in expected]
 
 
-def test_loads_sharing_a_slice_are_settled_one_by_one_and_counts_stay_exact(tmp_path):
+@pytest.mark.parametrize("code_min_rows", [0, gx_checks.CODE_MIN_ROWS])
+def test_loads_sharing_a_slice_are_settled_one_by_one_and_counts_stay_exact(tmp_path, monkeypatch, code_min_rows):
+    # 0: the file and load columns are read as codes and decoded; the default: this small batch reads text
+    monkeypatch.setattr(gx_checks, "CODE_MIN_ROWS", code_min_rows)
     database = tmp_path / "w.duckdb"
     n_bad = MAX_ROWS_IN_METADATA + 10  # more failing rows than the metadata keeps
     with duckdb.connect(str(database)) as con:
