@@ -33,7 +33,8 @@ Suites on marts (no _load_id) validate the whole relation with GX, uniqueness in
 
 GX's SQL path over DuckDB errors on every expectation with these versions
 (../shared/ecosystem.md), so the GX part reads the batch's columns into pandas and validates
-that frame in an ephemeral context.
+that frame in an ephemeral context. What keeps that cheap without changing an outcome (no GX batch
+fingerprint, integers as int64, pointer columns read as codes) is in docs/data-quality.md.
 
 Every evaluation is also written to raw._check_results / raw._check_failures (quality/store.py)
 and rendered into the offline HTML report (quality/report.py).
