@@ -33,7 +33,8 @@ Suites on marts (no _load_id) validate the whole relation with GX, uniqueness in
 
 GX's SQL path over DuckDB errors on every expectation with these versions
 (../shared/ecosystem.md), so the GX part reads the batch's columns into pandas and validates
-that frame in an ephemeral context.
+that frame in an ephemeral context. What keeps that cheap without changing an outcome (no GX batch
+fingerprint, integers as int64, pointer columns read as codes) is in docs/data-quality.md.
 
 Every evaluation is also written to raw._check_results / raw._check_failures (quality/store.py)
 and rendered into the offline HTML report (quality/report.py).
@@ -48,6 +49,7 @@ from typing import Any
 
 import dagster as dg
 import duckdb
+import numpy as np
 
 from dagster_project import settings
 
@@ -173,12 +175,23 @@ def _count_values(values: list[Any]) -> list[dict[str, Any]]:
     return [{"value": json.loads(k), "rows": n} for k, n in counts.most_common(MAX_ROWS_IN_METADATA)]
 
 
+def _great_expectations():
+    """GX, imported on first use (the import costs seconds in every process that loads it).
+    GX fingerprints every pandas batch below 1 GB (an MD5 over pd.util.hash_pandas_object of every
+    cell, kept only as a batch marker that no outcome reads): ~0.3 s per slice of 1 M rows, so off."""
+    import great_expectations as gx
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    pandas_execution_engine.HASH_THRESHOLD = 0
+    return gx
+
+
 class FrameValidator:
     """One GX suite (all its expectations, or those at `indices`) in one ephemeral context, ready to
     validate any number of pandas frames (the slices of a batch) without building it again."""
 
     def __init__(self, suite: SuiteFile, indices: list[int] | None = None, load_column: str | None = None):
-        import great_expectations as gx
+        gx = _great_expectations()
         from great_expectations.core.expectation_suite import ExpectationSuite
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -205,8 +218,19 @@ class FrameValidator:
         self.batch_definition = (context.data_sources.add_pandas("warehouse").add_dataframe_asset(suite.name)
                                  .add_batch_definition_whole_dataframe("all"))
 
-    def validate(self, frame, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """One dict per expectation with its outcome and failing rows, in file order."""
+    def validate(self, frame, parameters: dict[str, Any] | None = None,
+                 codes: dict[str, list[Any]] | None = None) -> list[dict[str, Any]]:
+        """One dict per expectation with its outcome and failing rows, in file order.
+        `codes`: columns of the frame that hold the 1-based position of their value in a list."""
+        # GX compares int64 and float64 columns vectorized but any other dtype value by value in
+        # Python (expect_column_values_to_be_between: ~0.5 s per 1 M rows and expectation), and
+        # DuckDB INTEGER / SMALLINT arrive as int32 / int16: widened to int64, which is exact.
+        narrow = [c for c, dtype in frame.dtypes.items()
+                  if isinstance(dtype, np.dtype) and dtype.kind in "iu" and dtype.itemsize < 8]
+        if narrow:
+            frame = frame.copy(deep=False)  # the caller's frame stays as it was
+            for column in narrow:  # column by column: astype({...}) splits the frame into one block per column
+                frame[column] = frame[column].astype("int64")
         batch = self.batch_definition.get_batch(batch_parameters={"dataframe": frame})
         result_format: dict[str, Any] = {"result_format": "COMPLETE"}
         index_columns = list(self.suite.row_id_columns) + ([self.load_column] if self.load_column else [])
@@ -222,6 +246,10 @@ class FrameValidator:
             outcome = _outcome(self.documents[index], index, bool(r.success), _json_safe(res.get("unexpected_count", 0)))
             if not r.success:
                 rows = _json_safe(res.get("unexpected_index_list") or [])
+                for column, values in (codes or {}).items():
+                    for row in rows:
+                        if column in row:
+                            row[column] = values[row[column] - 1]
                 if self.load_column:
                     # None: GX named no row (an aggregate expectation), so every load of the frame failed
                     outcome["_failing_loads"] = {row.pop(self.load_column, None) for row in rows} if rows else None
@@ -390,12 +418,20 @@ def batch_slices(suite: SuiteFile, con: duckdb.DuckDBPyConnection, whole_table: 
     """(the batch's load ids, slices: an SQL predicate selecting at most ~max_rows of them and its load
     ids, rows in the batch).
     The batch: current rows of every load this version of the suite has not validated clean."""
+    return _batch_slices(suite, con, whole_table, max_rows)[:3]
+
+
+def _batch_slices(suite: SuiteFile, con: duckdb.DuckDBPyConnection, whole_table: bool,
+                  max_rows: int) -> tuple[list[str], list[tuple[str, list[str]]], int, bool]:
+    """batch_slices, and whether the batch holds every current row (e.g. the first validation)."""
     from dagster_project.quality import store
 
     loads = con.execute(f"select {BATCH_COLUMN}, count(*), min(_row_number), max(_row_number) "
                         f"from {source_sql(suite)} group by all order by 1").fetchall()
+    every = whole_table
     if not whole_table:
         done = store.validated_loads(con, suite.check_name, suite.sha256)
+        every = not any(row[0] in done for row in loads)
         loads = [row for row in loads if row[0] not in done]
     slices: list[tuple[str, list[str]]] = []
     pending: list[str] = []
@@ -415,7 +451,42 @@ def batch_slices(suite: SuiteFile, con: duckdb.DuckDBPyConnection, whole_table: 
         pending_rows += n
     if pending:
         slices.append((f"{BATCH_COLUMN} in ({', '.join(_literal(i) for i in pending)})", pending))
-    return [row[0] for row in loads], slices, sum(row[1] for row in loads)
+    return [row[0] for row in loads], slices, sum(row[1] for row in loads), every
+
+
+# In a batch of at least CODE_MIN_ROWS rows, a text column that only points at the failing row (a
+# row id column no rule reads, the load id) is read as its position in the list of its values in
+# the slice, when it has at most MAX_CODES: fetching 1 M rows of text into pandas costs ~0.25 s, of
+# integers almost nothing (a small batch does not repay the query for the list). The failing rows
+# GX names are decoded, so outcomes are the same.
+MAX_CODES = 64
+CODE_MIN_ROWS = 100_000
+
+
+def _codable_columns(suite: SuiteFile, row_rules: list[int], cols: list[str], con: duckdb.DuckDBPyConnection,
+                     source: str) -> list[str]:
+    documents = suite.document["expectations"]
+    read = {c for i in row_rules for c in expectation_columns(documents[i].get("kwargs", {}))}
+    pointers = [c for c in cols if c not in read]
+    if not pointers:
+        return []
+    types = {r[0]: r[1] for r in con.execute(
+        f"describe select {', '.join(_quoted(c) for c in pointers)} from {source}").fetchall()}
+    return [c for c in pointers if types.get(c) == "VARCHAR"]
+
+
+def _slice_codes(columns: list[str], con: duckdb.DuckDBPyConnection, source: str, where: str,
+                 slice_loads: list[str]) -> dict[str, list[str]]:
+    codes = {}
+    for c in columns:
+        if c == BATCH_COLUMN and slice_loads:
+            values = list(slice_loads)  # the slice is these loads' rows
+        else:
+            values = [r[0] for r in con.execute(
+                f"select distinct {_quoted(c)} from {source} where {where} limit {MAX_CODES + 1}").fetchall()]
+        if len(values) <= MAX_CODES and None not in values:
+            codes[c] = values
+    return codes
 
 
 def validate_suite(suite: SuiteFile, database: Path, whole_table: bool = False,
@@ -433,20 +504,24 @@ def validate_suite(suite: SuiteFile, database: Path, whole_table: bool = False,
         parameters = read_parameters(suite, con)
         batched = is_batched(suite, con)
         if batched:
-            load_ids, slices, _ = batch_slices(suite, con, whole_table, max_rows)
+            load_ids, slices, batch_rows, every_row = _batch_slices(suite, con, whole_table, max_rows)
         else:
-            load_ids, slices = [], [("true", [])]
+            load_ids, slices, batch_rows, every_row = [], [("true", [])], 0, True
         parts = []
         validated = 0
         failed_loads: set[str] = set()
         if row_rules:
             validator = FrameValidator(suite, row_rules, BATCH_COLUMN if batched else None)
             cols = suite.columns(row_rules) + ([BATCH_COLUMN] if validator.load_column else [])
-            select = ", ".join(_quoted(c) for c in cols)
+            codable = _codable_columns(suite, row_rules, cols, con, source) if batch_rows >= CODE_MIN_ROWS else []
             for where, slice_loads in slices:
-                frame = con.execute(f"select {select} from {source} where {where}").df()
+                codes = _slice_codes(codable, con, source, where, slice_loads)
+                select = ", ".join(f"list_position(?, {_quoted(c)}) as {_quoted(c)}" if c in codes else _quoted(c)
+                                   for c in cols)
+                frame = con.execute(f"select {select} from {source} where {where}",
+                                    [codes[c] for c in cols if c in codes]).df()
                 validated += len(frame)
-                part = validator.validate(frame, parameters)
+                part = validator.validate(frame, parameters, codes)
                 for o in part:
                     if not o["success"]:
                         failing = o.get("_failing_loads")
@@ -458,7 +533,7 @@ def validate_suite(suite: SuiteFile, database: Path, whole_table: bool = False,
         row_outcomes = merge_outcomes(parts)
         # uniqueness of a partial batch: only its keys (table_rule_sql); otherwise every row
         batch = None
-        if batched and not whole_table:
+        if batched and not every_row:
             batch = (f"{BATCH_COLUMN} in ({', '.join(_literal(i) for i in load_ids)})" if load_ids else "false")
         # a load with a repeated key stays in the batch, so its key is counted again next run;
         # other whole-table rules read every row anyway
@@ -495,11 +570,9 @@ def run_suite(suite: SuiteFile, database: Path, run_id: str | None = None,
                 else dg.AssetCheckSeverity.WARN)
     summary = failures_summary(failed)
     if run_id:
-        store.record_suite_result(database, run_id, suite, severity.value, rows_validated, outcomes)
-        if facts["batched"]:
-            # a load is settled when its rows broke no rule; a load with a failing row is validated again next run
-            store.record_batch(database, run_id, suite.check_name, suite.sha256, facts["load_ids"],
-                               facts["failed_loads"])
+        # a load is settled when its rows broke no rule; a load with a failing row is validated again next run
+        store.record_suite_result(database, run_id, suite, severity.value, rows_validated, outcomes,
+                                  (facts["load_ids"], facts["failed_loads"]) if facts["batched"] else None)
         report.write_report(database, run_id)
     return dg.AssetCheckResult(
         passed=not failed,

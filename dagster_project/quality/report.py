@@ -314,15 +314,20 @@ def _data_quality_findings(con) -> dict[str, list[tuple]]:
             order by case status when 'missing' then 0 else 1 end, publisher_zh, feed, region_code, year desc
             """).fetchall()
     if _table_exists(con, "marts", "fct_data_quality_finding"):
-        out["findings"] = con.execute(f"""
-            select severity, check_type, rule_id, region_code, year, message_zh, message_en,
-                   coalesce(source_row, source_file), acknowledged_reason
-            from marts.fct_data_quality_finding
-            qualify row_number() over (partition by severity order by check_type, region_code, year, finding_id)
-                    <= {MAX_FINDINGS_PER_SEVERITY}
-            order by case severity when 'ERROR' then 0 else 1 end, check_type, region_code, year""").fetchall()
         out["counts"] = con.execute("select severity, count(*) from marts.fct_data_quality_finding "
                                     "group by severity order by severity").fetchall()
+        # the first findings of each severity: one top-N per severity (a window over every finding
+        # sorted them all: 0.25 s at 200,000 findings, for every report written)
+        first = " union all ".join(f"""(
+            select severity, check_type, rule_id, region_code, year, message_zh, message_en,
+                   coalesce(source_row, source_file), acknowledged_reason, finding_id
+            from marts.fct_data_quality_finding where severity is not distinct from ?
+            order by check_type, region_code, year, finding_id limit {MAX_FINDINGS_PER_SEVERITY})"""
+                                   for _ in out["counts"])
+        if first:
+            out["findings"] = [r[:-1] for r in con.execute(
+                f"select * from ({first}) order by case severity when 'ERROR' then 0 else 1 end, "
+                "check_type, region_code, year, finding_id", [c[0] for c in out["counts"]]).fetchall()]
     return out
 
 

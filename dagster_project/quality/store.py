@@ -75,13 +75,15 @@ def failure_rows(outcome: dict[str, Any]) -> list[dict[str, Any]]:
     return records
 
 
-def _insert(database: Path, result: tuple, failures: list[tuple]) -> None:
+def _insert(database: Path, result: tuple, failures: list[tuple], batches: list[list] | None = None) -> None:
     with duckdb.connect(str(database)) as con:
         con.execute(DDL)
         con.execute("insert into raw._check_results values (?,?,?,?,?,?,?,?,?,?,?,?,?)", list(result))
         if failures:
             con.executemany("insert into raw._check_failures values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                             [list(f) for f in failures])
+        if batches:
+            con.executemany("insert into raw._check_batches values (?,?,?,?,?,?)", batches)
 
 
 def validated_loads(con: duckdb.DuckDBPyConnection, check_name: str, suite_sha256: str) -> set[str]:
@@ -96,19 +98,17 @@ def validated_loads(con: duckdb.DuckDBPyConnection, check_name: str, suite_sha25
     return {r[0] for r in rows}
 
 
-def record_batch(database: Path, run_id: str, check_name: str, suite_sha256: str, load_ids: list[str],
-                 failed_loads: set[str]) -> None:
-    if not load_ids:
-        return
+def _batch_rows(run_id: str, check_name: str, suite_sha256: str, load_ids: list[str],
+                failed_loads: set[str]) -> list[list]:
     now = dt.datetime.now()  # to the microsecond: the latest validation of a load wins
-    with duckdb.connect(str(database)) as con:
-        con.execute(DDL)
-        con.executemany("insert into raw._check_batches values (?,?,?,?,?,?)",
-                        [[check_name, suite_sha256, i, run_id, now, i not in failed_loads] for i in load_ids])
+    return [[check_name, suite_sha256, i, run_id, now, i not in failed_loads] for i in load_ids]
 
 
 def record_suite_result(database: Path, run_id: str, suite: SuiteFile, severity: str,
-                        rows_validated: int, outcomes: list[dict[str, Any]]) -> None:
+                        rows_validated: int, outcomes: list[dict[str, Any]],
+                        batch: tuple[list[str], set[str]] | None = None) -> None:
+    """The suite's result and failing rows; with `batch` (the load ids validated, those of them with a
+    failing row) also the loads it settled (raw._check_batches), in the same connection."""
     from dagster_project.quality.gx_checks import failures_summary
 
     now = _now()
@@ -122,7 +122,8 @@ def record_suite_result(database: Path, run_id: str, suite: SuiteFile, severity:
          o.get("notes") or "", o["unexpected_count"], r["source_file"], r["row_number"], r["row_key"], r["value"])
         for o in failed for r in failure_rows(o)
     ]
-    _insert(database, result, _with_source_files(database, failures))
+    batches = _batch_rows(run_id, suite.check_name, suite.sha256, *batch) if batch else None
+    _insert(database, result, _with_source_files(database, failures), batches)
 
 
 def _with_source_files(database: Path, failures: list[tuple]) -> list[tuple]:
