@@ -11,19 +11,19 @@ with series as (
 ),
 
 history as (
+    -- the preceding three years as a window frame over the series' own rows (one pass over the
+    -- series instead of joining it with itself): the same rows as b.year between year - 3 and year - 1
     select
-        a.series_kind, a.series_id, a.feed, a.indicator_code, a.measure, a.region_code, a.year, a.value,
-        a.input_load_ids, a.source_file, a.source_row, a.unit_error_severity,
-        avg(b.value) as preceding_mean,
-        count(b.value) as n_preceding,
-        min(b.year) as preceding_first_year,
-        max(b.year) as preceding_last_year
-    from series as a
-    inner join series as b
-        on b.series_id = a.series_id
-       and b.region_code = a.region_code
-       and b.year between a.year - 3 and a.year - 1
-    group by all
+        series_kind, series_id, feed, indicator_code, measure, region_code, year, value,
+        input_load_ids, source_file, source_row, unit_error_severity,
+        avg(value) over preceding_years as preceding_mean,
+        count(value) over preceding_years as n_preceding,
+        min(year) over preceding_years as preceding_first_year,
+        max(year) over preceding_years as preceding_last_year
+    from series
+    where region_code is not null and year is not null
+    window preceding_years as (
+        partition by series_id, region_code order by year range between 3 preceding and 1 preceding)
 ),
 
 ratios as (
