@@ -1,4 +1,4 @@
-{{ config(enabled=(target.type == 'duckdb')) }}  {#- DuckDB SQL (median over windows, unnest); not built in the PostgreSQL copy -#}
+{{ config(enabled=(target.type == 'duckdb')) }}  {#- DuckDB SQL (median aggregate); not built in the PostgreSQL copy -#}
 -- 异常值 / Outliers by the modified z-score (Iglewicz & Hoaglin 1993):
 --   M = 0.6745 × (x − median) / MAD,   MAD = median(|x − median|)
 -- |M| > outlier_threshold (default 3.5) is an outlier; the expected range is

@@ -1,4 +1,4 @@
-{{ config(enabled=(target.type == 'duckdb')) }}  {#- DuckDB SQL (median over windows, unnest); not built in the PostgreSQL copy -#}
+{{ config(enabled=(target.type == 'duckdb')) }}  {#- DuckDB SQL (window frame over a range of years); not built in the PostgreSQL copy -#}
 -- 时间一致性 / Consistency over time (WHO Data Quality Review, internal consistency):
 -- each value against the mean of the same series' preceding three years, when at least
 -- consistency_min_preceding_years of them have a value (dbt/seeds/dq_parameters.csv).
