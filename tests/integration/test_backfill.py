@@ -34,7 +34,10 @@ TABLES = {  # mart -> its key columns (the row order for comparing)
 # 包头市 HC17 >= 60 by 2020: judged on 2020's value (the year's raw rows change, the year is not backfilled)
 JUDGED_2020 = ("select status, status_year, value_in_target_year, latest_year, latest_value "
                "from marts.fct_target_attainment where target_id = 'T000_014'")
-REBUILT = {f"marts/{t}" for t in (*TABLES, "fct_target_attainment")} | {"intermediate/int_index_live_parameters"}
+# the intermediate tables the year-grained marts read are rebuilt whole (dbt_project.yml)
+REBUILT = {f"marts/{t}" for t in (*TABLES, "fct_target_attainment")} | {
+    f"intermediate/{m}" for m in ("int_index_live_parameters", "int_life_table_input", "int_life_table",
+                                  "int_ncd_probability_30_70", "int_cancer_incidence_asr")}
 
 
 def _rows(con, table: str, where: str = "true") -> list[tuple]:

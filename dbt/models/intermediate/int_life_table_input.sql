@@ -31,22 +31,30 @@ rates as (
         t.deaths,
         t.population,
         case when t.population > 0 then t.deaths / t.population end as mx,
-        t.population_load_id || ';' || t.counts_load_id as input_load_ids,
-        count(*) over (partition by t.region_code, t.year, t.sex) as age_groups_present,
-        sum(case when t.population > 0 then 1 else 0 end) over (partition by t.region_code, t.year, t.sex)
-            as age_groups_with_population,
-        max(case when g.age_width is null then t.deaths end) over (partition by t.region_code, t.year, t.sex)
-            as open_group_deaths
+        t.population_load_id || ';' || t.counts_load_id as input_load_ids
     from with_total as t
     inner join {{ ref('life_table_age_groups') }} as g on g.age_group = t.age_group
 ),
 
-complete as (
+-- the complete tables (one aggregate per region, year and sex, joined back to its age groups)
+complete_tables as (
     select
-        *,
-        max(case when age_start = 0 then mx end) over (partition by region_code, year, sex) as infant_mx
+        region_code,
+        year,
+        sex,
+        max(case when age_start = 0 then mx end) as infant_mx
     from rates
-    where age_groups_present = 19 and age_groups_with_population = 19 and open_group_deaths > 0
+    group by region_code, year, sex
+    having count(*) = 19
+       and sum(case when population > 0 then 1 else 0 end) = 19
+       and max(case when age_width is null then deaths end) > 0
+),
+
+complete as (
+    select r.*, c.infant_mx
+    from rates as r
+    inner join complete_tables as c
+        on c.region_code = r.region_code and c.year = r.year and c.sex = r.sex
 ),
 
 coale_demeny as (
