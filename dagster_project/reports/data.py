@@ -96,6 +96,7 @@ class Snapshot:
     regions: dict[str, Region]
     data_as_of: dict[tuple[str, str], str]    # (region, indicator) → date text
     feeds: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (region, indicator) → feeds loaded
+    source: list = field(default_factory=list)  # [inode, size, mtime ns] of the snapshot file read
 
     def region_years(self, code: str) -> list[int]:
         return self.regions[code].years()
@@ -117,7 +118,8 @@ def load_snapshot(published: Path) -> Snapshot:
     """Read the published snapshot (read-only; never the working file)."""
     if not published.exists():
         raise FileNotFoundError(f"{published}: no published snapshot yet (the publish asset must run first)")
-    published_at = dt.datetime.fromtimestamp(published.stat().st_mtime).astimezone()
+    stat = published.stat()
+    published_at = dt.datetime.fromtimestamp(stat.st_mtime).astimezone()
     with duckdb.connect(str(published), read_only=True) as con:
         ind_cols = _columns(con, "reference", "dim_indicator")
         indicators = {}
@@ -193,7 +195,8 @@ def load_snapshot(published: Path) -> Snapshot:
             regions[t["region_code"]].targets.append(t)
     shown = {c: r for c, r in regions.items() if r.values or r.targets or r.index}
     evaluation_year = dt.date.today().year
-    return Snapshot(published, published_at, evaluation_year, indicators, shown, data_as_of, feeds)
+    return Snapshot(published, published_at, evaluation_year, indicators, shown, data_as_of, feeds,
+                    [stat.st_ino, stat.st_size, stat.st_mtime_ns])
 
 
 LOAD_ID = re.compile(r"^(?P<feed>[a-z0-9_]+)-(?P<ts>\d{8})T\d+")

@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import functools
 import html
+import json
+import os
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+import duckdb
 
 from dagster_project import settings
 from dagster_project.reports import maps, templates
@@ -438,39 +444,128 @@ class BuildResult:
     overviews: list[Path]
     workbook: Path
     snapshot: Snapshot
+    # None: one process; "ok": the second process wrote the overviews and the workbook; else why
+    # this process wrote them again
+    second_process: str | None = None
 
 
-def build_scorecards(published: Path | None = None, out_dir: Path | None = None, all_years: bool = False) -> BuildResult:
-    """Write every region's page (its latest year, or every year with `all_years`), one overview
-    per comparison group and the workbook. Returns the paths written."""
+def overview_groups(snapshot: Snapshot) -> list[Group]:
+    """The groups that get an overview (and a 总览 sheet): a group none of whose regions has a value
+    (national scale: regions of the code list with no feed rows) has no year to show."""
+    return [g for g in groups(snapshot)
+            if any(snapshot.regions[c].index or snapshot.regions[c].years() for c in g.regions)]
+
+
+# A snapshot with at least this many indicator values (about 200 regions × 50 indicators × 10 years)
+# is written by two processes: this one renders the region pages while a second one
+# (python -m dagster_project.reports.scorecard) writes the overviews and the workbook; at national
+# scale (1.3 million values) each half takes a few seconds. A small snapshot is quicker in one.
+SECOND_PROCESS_MIN_VALUES = 100_000
+
+
+def snapshot_identity(snapshot: Snapshot) -> str:
+    """What two processes compare to know they read the same snapshot: the file (inode, size,
+    modification time) and the evaluation year the attention ranks are counted from."""
+    return json.dumps([*snapshot.source, snapshot.evaluation_year])
+
+
+def _worth_a_second_process(published: Path) -> bool:
+    if (os.cpu_count() or 1) < 2:
+        return False
+    with duckdb.connect(str(published), read_only=True) as con:
+        return con.execute("select count(*) from marts.fct_indicator_value").fetchone()[0] >= SECOND_PROCESS_MIN_VALUES
+
+
+def page_files(snapshot: Snapshot) -> dict[str, str]:
+    """region → the file name of its page (its latest year), for the overviews' links."""
+    return {code: file_name(code, latest_year(region)) for code, region in sorted(snapshot.regions.items())
+            if region.years()}
+
+
+def write_overviews_and_workbook(snapshot: Snapshot, out_dir: Path) -> tuple[list[Path], Path]:
+    """One overview per comparison group, then scorecards.xlsx."""
     from dagster_project.reports.workbook import write_workbook
 
-    published = published or settings.published_path()
-    out_dir = out_dir or scorecards_dir()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    snapshot = load_snapshot(published)
-    # a group none of whose regions has a value (national scale: regions of the code list with no
-    # feed rows) has no year to show: no overview
-    group_list = [g for g in groups(snapshot)
-                  if any(snapshot.regions[c].index or snapshot.regions[c].years() for c in g.regions)]
-    overview_of = {code: f"overview_{g.key}.html" for g in group_list if g.key != "all" for code in g.regions}
-    written: list[Path] = []
-    latest_page: dict[str, str] = {}
-    for code, region in sorted(snapshot.regions.items()):
-        years = region.years()
-        if not years:
-            continue
-        page_year = latest_year(region)
-        for year in (years if all_years else [page_year]):
-            path = out_dir / file_name(code, year)
-            path.write_text(render_region(snapshot, region, year, years if all_years else [], overview_of.get(code)),
-                            encoding="utf-8")
-            written.append(path)
-        latest_page[code] = file_name(code, page_year)
+    group_list = overview_groups(snapshot)
+    pages = page_files(snapshot)
     overviews = []
     for g in group_list:
         path = out_dir / f"overview_{g.key}.html"
-        path.write_text(render_overview(snapshot, g, latest_page), encoding="utf-8")
+        path.write_text(render_overview(snapshot, g, pages), encoding="utf-8")
         overviews.append(path)
-    workbook = write_workbook(snapshot, group_list, out_dir / "scorecards.xlsx")
-    return BuildResult(written, overviews, workbook, snapshot)
+    return overviews, write_workbook(snapshot, group_list, out_dir / "scorecards.xlsx")
+
+
+def build_scorecards(published: Path | None = None, out_dir: Path | None = None, all_years: bool = False,
+                     second_process: bool | None = None) -> BuildResult:
+    """Write every region's page (its latest year, or every year with `all_years`), one overview
+    per comparison group and the workbook. Returns the paths written.
+
+    `second_process`: the overviews and the workbook are written by a second process
+    (python -m dagster_project.reports.scorecard) while the pages render here; None decides by the
+    snapshot's size. That process reads the same published file; if it read another file (a publish
+    in between) or failed, they are written again here from this process's snapshot."""
+    published = published or settings.published_path()
+    out_dir = out_dir or scorecards_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if second_process is None:
+        second_process = published.exists() and _worth_a_second_process(published)
+    helper = None
+    if second_process:
+        path = os.pathsep.join(filter(None, [str(settings.PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
+        helper = subprocess.Popen([sys.executable, "-m", "dagster_project.reports.scorecard", str(published), str(out_dir)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  env={**os.environ, "PYTHONPATH": path})
+    try:
+        snapshot = load_snapshot(published)
+        overview_of = {code: f"overview_{g.key}.html" for g in overview_groups(snapshot) if g.key != "all"
+                       for code in g.regions}
+        written: list[Path] = []
+        for code, region in sorted(snapshot.regions.items()):
+            years = region.years()
+            if not years:
+                continue
+            for year in (years if all_years else [latest_year(region)]):
+                path = out_dir / file_name(code, year)
+                path.write_text(render_region(snapshot, region, year, years if all_years else [], overview_of.get(code)),
+                                encoding="utf-8")
+                written.append(path)
+    finally:
+        if helper is not None:
+            out, err = helper.communicate()
+    outcome = None
+    if helper is not None:
+        lines = out.splitlines()
+        if helper.returncode != 0:
+            outcome = f"the second process failed (exit {helper.returncode}): {err.strip()[-2000:]}"
+        elif not lines or lines[0] != snapshot_identity(snapshot):
+            outcome = "the second process read another snapshot (a publish in between)"
+        else:
+            outcome = "ok"
+    if outcome == "ok":
+        done = json.loads(lines[1])
+        overviews, workbook = [Path(p) for p in done["overviews"]], Path(done["workbook"])
+    else:
+        overviews, workbook = write_overviews_and_workbook(snapshot, out_dir)
+    return BuildResult(written, overviews, workbook, snapshot, outcome)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m dagster_project.reports.scorecard PUBLISHED OUT_DIR: write the overviews and the
+    workbook of one published snapshot (build_scorecards runs this beside its page rendering); print
+    the identity of the snapshot file read, then the paths written (JSON)."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print("usage: python -m dagster_project.reports.scorecard PUBLISHED OUT_DIR", file=sys.stderr)
+        return 2
+    snapshot = load_snapshot(Path(args[0]))
+    overviews, workbook = write_overviews_and_workbook(snapshot, Path(args[1]))
+    print(snapshot_identity(snapshot))
+    print(json.dumps({"overviews": [str(p) for p in overviews], "workbook": str(workbook)}))
+    return 0
+
+
+if __name__ == "__main__":  # run through the package module, the one every other import sees
+    from dagster_project.reports.scorecard import main as _main
+
+    raise SystemExit(_main())

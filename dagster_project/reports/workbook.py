@@ -20,7 +20,8 @@ SECTION = Style(bold=True, size=12)
 NUMBER = Style(number_format=NUMBER_FORMAT)
 # (status fill or None, number?) → style of a target cell, and a status fill on a number cell
 TARGET_STYLES = {(colour, number): Style(fill=colour, number_format=NUMBER_FORMAT if number else "General")
-                 for colour in [None, *{c.lstrip("#").upper() for _, c, _ in STATUS.values()}] for number in (False, True)}
+                 for colour in [None, *dict.fromkeys(c.lstrip("#").upper() for _, c, _ in STATUS.values())]
+                 for number in (False, True)}  # in STATUS order: the style ids, and so the bytes, never vary
 INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 TARGET_NUMBER_COLUMNS = (6, 11, 12, 13, 14, 15)
 TARGET_FILLED_COLUMNS = (8, 9, 11)
@@ -154,3 +155,4 @@ def write_workbook(snapshot: Snapshot, groups, path: Path) -> Path:
         write_region_sheet(wb.create_sheet(sheet_title(region.name_zh, code, used)), snapshot, region, ids)
     # the document's dates are the snapshot's: the same snapshot gives the same file
     return wb.save(path, modified=snapshot.published_at)
+
