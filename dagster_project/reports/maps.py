@@ -8,6 +8,7 @@ beside the map.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import html
 import json
@@ -112,7 +113,7 @@ def classes(values: list[float], higher_is_better: bool) -> list[float]:
 def colour_for(value: float | None, breaks: list[float], higher_is_better: bool) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return NO_VALUE
-    idx = sum(value > b for b in breaks)
+    idx = bisect.bisect_left(breaks, value)  # the number of breaks below the value (breaks ascend)
     return RAMP[idx] if higher_is_better else RAMP[4 - idx]
 
 
