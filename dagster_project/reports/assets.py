@@ -25,6 +25,8 @@ def scorecards(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     out = scorecards_dir()
     all_years = os.environ.get("HCW_SCORECARDS_ALL_YEARS", "").strip().lower() in ("1", "true", "yes", "on")
     result = build_scorecards(settings.published_path(), out, all_years=all_years)
+    if result.second_process not in (None, "ok"):
+        context.log.warning(f"overviews and workbook written again in this process: {result.second_process}")
     digest = run_digest(result.snapshot, out / STATE_FILE, out, logger=context.log)
     context.log.info(f"wrote {len(result.pages)} scorecards, {len(result.overviews)} overviews and {result.workbook}; "
                      f"digest: {digest['changes']} target change(s) in {digest['messages']} region message(s)")

@@ -7,6 +7,7 @@ workbook and map renderers share, so all three show the same numbers.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections import defaultdict
@@ -77,6 +78,14 @@ class Region:
         ys = {y for series in self.values.values() for y in series} | set(self.index)
         return sorted(ys)
 
+    @functools.cached_property
+    def worst_status_by_indicator(self) -> dict[str | None, str | None]:
+        """indicator → the worst status of this region's targets on it (read once the targets are loaded)."""
+        by: dict[str | None, list[dict]] = {}
+        for t in self.targets:
+            by.setdefault(t.get("indicator_code"), []).append(t)
+        return {code: worst_status(items) for code, items in by.items()}
+
 
 @dataclass
 class Snapshot:
@@ -87,6 +96,7 @@ class Snapshot:
     regions: dict[str, Region]
     data_as_of: dict[tuple[str, str], str]    # (region, indicator) → date text
     feeds: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (region, indicator) → feeds loaded
+    source: list = field(default_factory=list)  # [inode, size, mtime ns] of the snapshot file read
 
     def region_years(self, code: str) -> list[int]:
         return self.regions[code].years()
@@ -108,7 +118,8 @@ def load_snapshot(published: Path) -> Snapshot:
     """Read the published snapshot (read-only; never the working file)."""
     if not published.exists():
         raise FileNotFoundError(f"{published}: no published snapshot yet (the publish asset must run first)")
-    published_at = dt.datetime.fromtimestamp(published.stat().st_mtime).astimezone()
+    stat = published.stat()
+    published_at = dt.datetime.fromtimestamp(stat.st_mtime).astimezone()
     with duckdb.connect(str(published), read_only=True) as con:
         ind_cols = _columns(con, "reference", "dim_indicator")
         indicators = {}
@@ -127,33 +138,52 @@ def load_snapshot(published: Path) -> Snapshot:
                 is_prefecture=(r.get("prefecture_code") == r["region_code"]
                                or (r["region_code"][:2] in ("11", "12", "31", "50") and r["region_code"].endswith("0000"))))
         value_cols = _columns(con, "marts", "fct_indicator_value")
-        extra = []
-        if "is_complete_year" in value_cols:
-            extra.append("is_complete_year")
+        # One row per (region, indicator) with its years and values as lists: the pages, maps and the
+        # workbook read series, and 1.3 million Python row dicts were most of the national load time.
+        # Series come in the order the regions first have them (year, then indicator code).
+        incomplete = ("list(year order by year) filter (where is_complete_year = false)"
+                      if "is_complete_year" in value_cols else "null")
+        loads = ("list(distinct input_load_ids order by input_load_ids) filter (where input_load_ids is not null)"
+                 if "input_load_ids" in value_cols else "null")
         if "data_as_of" in value_cols:
-            extra.append("cast(data_as_of as varchar) as data_as_of")
-        if "input_load_ids" in value_cols:
-            extra.append("input_load_ids")
-        values = _rows(con, "select region_code, region_name_zh, year, indicator_code, value"
-                            + "".join(", " + e for e in extra) + " from marts.fct_indicator_value order by 1, 3, 4")
+            as_of = "max(left(cast(data_as_of as varchar), 10))"
+            undated_loads = loads.replace("is not null)", "is not null and data_as_of is null)") \
+                if "input_load_ids" in value_cols else "null"
+        else:
+            as_of, undated_loads = "null", loads
+        series = con.execute(f"""
+            select region_code, first(region_name_zh order by year), indicator_code,
+                   list(year order by year), list(case when isnan(value) then null else value end order by year),
+                   {incomplete}, {loads}, {as_of}, {undated_loads}
+            from marts.fct_indicator_value
+            group by region_code, indicator_code
+            order by region_code, min(year), indicator_code""").fetchall()
         index_rows = _rows(con, "select * from marts.fct_healthy_city_index order by region_code, year")
         targets = _rows(con, "select * from marts.fct_target_attainment order by region_code, plan_document, target_id")
     data_as_of: dict[tuple[str, str], str] = {}
-    feeds: dict[tuple[str, str], set[str]] = {}
-    for r in values:
-        region = regions.get(r["region_code"])
+    feeds: dict[tuple[str, str], list[str]] = {}
+    lineages: dict[tuple, tuple[list[str], str]] = {}  # a national snapshot has a few dozen distinct lineages
+    for code, name, indicator, years, vals, incomplete_years, load_ids, dated, undated in series:
+        region = regions.get(code)
         if region is None:  # a code only in the facts: still shown, named as the facts name it
-            region = regions[r["region_code"]] = Region(r["region_code"], r["region_name_zh"], "", None, None, None, False)
-        region.values.setdefault(r["indicator_code"], {})[r["year"]] = r["value"]
-        if r.get("is_complete_year") is False:
-            region.incomplete.setdefault(r["indicator_code"], set()).add(r["year"])
-        key = (r["region_code"], r["indicator_code"])
-        loads = parse_load_ids(r.get("input_load_ids"))
-        if loads:
-            feeds.setdefault(key, set()).update(f for f, _ in loads)
-        as_of = (r.get("data_as_of") or "")[:10] or max((d for _, d in loads), default="")
+            region = regions[code] = Region(code, name, "", None, None, None, False)
+        region.values[indicator] = dict(zip(years, vals))
+        if incomplete_years:
+            region.incomplete[indicator] = set(incomplete_years)
+        lineage = (tuple(load_ids or ()), tuple(undated or ()))
+        known = lineages.get(lineage)
+        if known is None:
+            # the feeds behind the series, and the latest load date of its values that have no data_as_of
+            known = lineages[lineage] = (
+                sorted({f for text in lineage[0] for f, _ in _parse_load_ids(text)}),
+                max((d for text in lineage[1] for _, d in _parse_load_ids(text)), default=""))
+        key = (code, indicator)
+        if known[0]:
+            feeds[key] = list(known[0])
+        # a value's date: its data_as_of, else the latest load date in its lineage; the series: the latest
+        as_of = max(dated or "", known[1])
         if as_of:
-            data_as_of[key] = max(data_as_of.get(key, ""), as_of)
+            data_as_of[key] = as_of
     for r in index_rows:
         region = regions.get(r["region_code"])
         if region is None:
@@ -165,8 +195,8 @@ def load_snapshot(published: Path) -> Snapshot:
             regions[t["region_code"]].targets.append(t)
     shown = {c: r for c, r in regions.items() if r.values or r.targets or r.index}
     evaluation_year = dt.date.today().year
-    return Snapshot(published, published_at, evaluation_year, indicators, shown, data_as_of,
-                    {k: sorted(v) for k, v in feeds.items()})
+    return Snapshot(published, published_at, evaluation_year, indicators, shown, data_as_of, feeds,
+                    [stat.st_ino, stat.st_size, stat.st_mtime_ns])
 
 
 LOAD_ID = re.compile(r"^(?P<feed>[a-z0-9_]+)-(?P<ts>\d{8})T\d+")
@@ -175,13 +205,18 @@ LOAD_ID = re.compile(r"^(?P<feed>[a-z0-9_]+)-(?P<ts>\d{8})T\d+")
 def parse_load_ids(text: str | None) -> list[tuple[str, str]]:
     """'pension_beds-20261201T154845562305-a853e868;…' → [('pension_beds', '2026-12-01'), …]:
     the feeds a value was computed from and the date each was loaded (the lineage in raw._loads)."""
+    return list(_parse_load_ids(text))
+
+
+@functools.lru_cache(maxsize=4096)  # a national snapshot has a few dozen distinct lineages
+def _parse_load_ids(text: str | None) -> tuple[tuple[str, str], ...]:
     out = []
     for part in (text or "").split(";"):
         m = LOAD_ID.match(part.strip())
         if m:
             ts = m.group("ts")
             out.append((m.group("feed"), f"{ts[:4]}-{ts[4:6]}-{ts[6:8]}"))
-    return out
+    return tuple(out)
 
 
 def attention_list(snapshot: Snapshot, region: Region) -> list[dict]:

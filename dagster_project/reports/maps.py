@@ -8,6 +8,7 @@ beside the map.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import html
 import json
@@ -112,7 +113,7 @@ def classes(values: list[float], higher_is_better: bool) -> list[float]:
 def colour_for(value: float | None, breaks: list[float], higher_is_better: bool) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return NO_VALUE
-    idx = sum(value > b for b in breaks)
+    idx = bisect.bisect_left(breaks, value)  # the number of breaks below the value (breaks ascend)
     return RAMP[idx] if higher_is_better else RAMP[4 - idx]
 
 
@@ -123,60 +124,92 @@ def _fmt(v: float | None) -> str:
 HIGHLIGHT = "#2b6cb0"
 
 
+class _Frame:
+    """The projection fitted to one set of drawn prefectures, with each shape's SVG path and marker
+    centre worked out once (a national build draws the same prefectures on ~3,000 locator maps
+    and in every layer of an overview)."""
+
+    def __init__(self, bounds: dict[str, dict], drawn_codes: frozenset[str]):
+        self.bounds = bounds
+        provinces = {bounds[c]["properties"]["province_code"] for c in drawn_codes}
+        self.context = [f for c, f in bounds.items() if f["properties"]["province_code"] in provinces]
+        self.proj = Projection([bounds[c] for c in sorted(drawn_codes)] if len(drawn_codes) > 1 else self.context)
+        self._paths: dict[str, str] = {}
+        self._centres: dict[str, tuple[float, float]] = {}
+
+    def path(self, code: str) -> str:
+        d = self._paths.get(code)
+        if d is None:
+            d = self._paths[code] = _path(self.bounds[code], self.proj)
+        return d
+
+    def centre(self, code: str) -> tuple[float, float]:
+        c = self._centres.get(code)
+        if c is None:
+            c = self._centres[code] = _centroid(self.bounds[code], self.proj)
+        return c
+
+
+@functools.lru_cache(maxsize=1024)
+def _frame(boundaries: str, drawn_codes: frozenset[str]) -> _Frame:
+    return _Frame(_load(boundaries), drawn_codes)
+
+
 def choropleth(regions: list[MapRegion], layers: list[Layer], element_id: str = "map", display_width: int = WIDTH,
                locator: bool = False) -> str:
     """One <svg> with the prefectures of the regions' provinces as context, one <g class="layer">
     per layer (the first visible) and a <select> switching layers. Every region is one element
     with data-region="<code>" in every layer: a path for a prefecture, a circle for the others.
     `locator`: no classes and no legend, the regions in one highlight colour (a page's "where")."""
-    bounds = load_boundaries()
-    drawn_codes = {r.prefecture_code for r in regions if r.prefecture_code in bounds}
+    source = str(boundaries_path())
+    bounds = _load(source)
+    drawn_codes = frozenset(r.prefecture_code for r in regions if r.prefecture_code in bounds)
     if not drawn_codes:
         return '<p class="muted">无边界数据 / no boundaries for these regions</p>'
-    provinces = {bounds[c]["properties"]["province_code"] for c in drawn_codes}
-    context = [f for c, f in bounds.items() if f["properties"]["province_code"] in provinces]
-    proj = Projection([bounds[c] for c in drawn_codes] if len(drawn_codes) > 1 else context)
+    frame = _frame(source, drawn_codes)
     display_height = round(display_width * HEIGHT / WIDTH)
     out = [f'<svg id="{element_id}" class="map" viewBox="0 0 {WIDTH} {HEIGHT}" width="{display_width}" height="{display_height}" '
            'xmlns="http://www.w3.org/2000/svg" role="img">',
            f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#fbfdff"/>',
            '<g class="context">']
     region_polygons = {r.prefecture_code for r in regions if r.is_prefecture}
-    for f in context:
+    for f in frame.context:
         code = f["properties"]["city_code"]
         if code in region_polygons:
             continue
         host = code in drawn_codes  # the prefecture a district or zone is drawn in: outlined
-        out.append(f'<path d="{_path(f, proj)}" fill="{"#ffffff" if host else CONTEXT}" '
+        out.append(f'<path d="{frame.path(code)}" fill="{"#ffffff" if host else CONTEXT}" '
                    f'stroke="{"#555" if host else "#c8c8c8"}" stroke-width="{0.8 if host else 0.5}">'
                    f'<title>{html.escape(f["properties"]["city_zh"])}</title></path>')
     out.append("</g>")
+    # The shapes are the same in every layer: a path per prefecture, markers for districts and
+    # zones fanned out around their prefecture's centre; only colours and titles change.
+    shapes = [(r.region_code, f'<path class="region" data-region="{r.region_code}" d="{frame.path(r.prefecture_code)}" ',
+               'stroke="#555" stroke-width="0.8">', html.escape(r.name_zh), "</path>")
+              for r in regions if r.is_prefecture and r.prefecture_code in bounds]
+    by_pref: dict[str, list[MapRegion]] = {}
+    for r in regions:
+        if not r.is_prefecture and r.prefecture_code in bounds:
+            by_pref.setdefault(r.prefecture_code, []).append(r)
+    for pref, members in by_pref.items():
+        cx, cy = frame.centre(pref)
+        for j, r in enumerate(members):
+            angle = 2 * math.pi * j / max(len(members), 1)
+            mx, my = (cx + 14 * math.cos(angle), cy + 14 * math.sin(angle)) if len(members) > 1 else (cx, cy)
+            shapes.append((r.region_code, f'<circle class="region marker" data-region="{r.region_code}" '
+                                          f'cx="{mx:.1f}" cy="{my:.1f}" r="7" ',
+                           'stroke="#222" stroke-width="1.2">', html.escape(r.name_zh), "</circle>"))
     for i, layer in enumerate(layers):
         present = [v for v in layer.values.values() if v is not None]
         breaks = classes(present, layer.higher_is_better) if present else []
         fill = (lambda v: HIGHLIGHT) if locator else (lambda v: colour_for(v, breaks, layer.higher_is_better))
         style = "" if i == 0 else ' style="display:none"'
         out.append(f'<g class="layer" data-layer="{html.escape(layer.key)}"{style}>')
-        prefectures = [r for r in regions if r.is_prefecture and r.prefecture_code in bounds]
-        markers = [r for r in regions if not r.is_prefecture and r.prefecture_code in bounds]
-        for r in prefectures:
-            v = layer.values.get(r.region_code)
-            out.append(f'<path class="region" data-region="{r.region_code}" d="{_path(bounds[r.prefecture_code], proj)}" '
-                       f'fill="{fill(v)}" stroke="#555" stroke-width="0.8">'
-                       f'<title>{html.escape(r.name_zh)} {r.region_code}: {_fmt(v)} {html.escape(layer.unit)}</title></path>')
-        # Markers for districts and zones, fanned out around their prefecture's centre.
-        by_pref: dict[str, list[MapRegion]] = {}
-        for r in markers:
-            by_pref.setdefault(r.prefecture_code, []).append(r)
-        for pref, members in by_pref.items():
-            cx, cy = _centroid(bounds[pref], proj)
-            for j, r in enumerate(members):
-                angle = 2 * math.pi * j / max(len(members), 1)
-                mx, my = (cx + 14 * math.cos(angle), cy + 14 * math.sin(angle)) if len(members) > 1 else (cx, cy)
-                v = layer.values.get(r.region_code)
-                out.append(f'<circle class="region marker" data-region="{r.region_code}" cx="{mx:.1f}" cy="{my:.1f}" r="7" '
-                           f'fill="{fill(v)}" stroke="#222" stroke-width="1.2">'
-                           f'<title>{html.escape(r.name_zh)} {r.region_code}: {_fmt(v)} {html.escape(layer.unit)}</title></circle>')
+        unit = html.escape(layer.unit)
+        values = layer.values
+        for code, head, stroke, name, close in shapes:
+            v = values.get(code)
+            out.append(f'{head}fill="{fill(v)}" {stroke}<title>{name} {code}: {_fmt(v)} {unit}</title>{close}')
         if locator:
             out.append("</g>")
             continue

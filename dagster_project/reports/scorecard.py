@@ -7,15 +7,22 @@ match what analysts see. Writes settings.reports_dir()/scorecards/ (see docs/sco
 
 from __future__ import annotations
 
+import functools
 import html
+import json
+import os
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+import duckdb
 
 from dagster_project import settings
 from dagster_project.reports import maps, templates
 from dagster_project.reports.data import (
-    INDEX_COLUMNS, LEVEL1_EN, STATUS, Region, Snapshot, attention_list, load_snapshot, worst_status,
+    INDEX_COLUMNS, LEVEL1_EN, STATUS, Region, Snapshot, attention_list, load_snapshot,
 )
 
 COMPARATOR_TEXT = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "=", "≈": "≈",
@@ -29,7 +36,16 @@ def scorecards_dir() -> Path:
 
 
 def esc(v) -> str:
-    return html.escape("" if v is None else str(v))
+    if v is None:
+        return ""
+    if type(v) is str:
+        return _esc_text(v)
+    return html.escape(str(v))
+
+
+@functools.lru_cache(maxsize=65536)  # codes, names, units, feeds and dates repeat on every page
+def _esc_text(text: str) -> str:
+    return html.escape(text)
 
 
 def fmt(v, digits: int = 2) -> str:
@@ -71,16 +87,20 @@ def sparkline(series: dict[int, float], target: float | None = None, projection:
     def py(v):
         return height - 3 - (v - lo) / span * (height - 6)
 
+    # each point's position is worked out once (the same arithmetic as px/py, inlined: a national
+    # build draws ~150,000 sparklines) and shared by the line and the dots
+    w6, h3, h6 = width - 6, height - 3, height - 6
+    xy = [(f"{3 + (y - y0) / xs * w6:.1f}", f"{h3 - (v - lo) / span * h6:.1f}") for y, v in pts]
+    # the title holds only digits, signs, separators and spaces: nothing to escape
     parts = [f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-             f'xmlns="http://www.w3.org/2000/svg" role="img"><title>{esc(", ".join(f"{y}: {v:,.2f}" for y, v in pts))}</title>']
+             f'xmlns="http://www.w3.org/2000/svg" role="img"><title>{", ".join([f"{y}: {v:,.2f}" for y, v in pts])}</title>']
     if target is not None:
         parts.append(f'<line x1="0" x2="{width}" y1="{py(target):.1f}" y2="{py(target):.1f}" stroke="#d73027" '
                      'stroke-dasharray="3,2" stroke-width="1"/>')
     if len(pts) > 1:
         parts.append('<polyline fill="none" stroke="#2b6cb0" stroke-width="1.5" points="'
-                     + " ".join(f"{px(y):.1f},{py(v):.1f}" for y, v in pts) + '"/>')
-    for y, v in pts:
-        parts.append(f'<circle cx="{px(y):.1f}" cy="{py(v):.1f}" r="1.8" fill="#2b6cb0"/>')
+                     + " ".join(f"{x},{y}" for x, y in xy) + '"/>')
+    parts.extend(f'<circle cx="{x}" cy="{y}" r="1.8" fill="#2b6cb0"/>' for x, y in xy)
     if projection and projection[1] is not None:
         parts.append(f'<circle cx="{px(projection[0]):.1f}" cy="{py(projection[1]):.1f}" r="2.5" fill="none" '
                      'stroke="#6b46c1" stroke-width="1.2"/>')
@@ -360,7 +380,8 @@ def overview_indicators(snapshot: Snapshot, group: Group, year: int) -> list[str
 
 
 def cell_status(region: Region, code: str) -> str | None:
-    return worst_status([t for t in region.targets if t.get("indicator_code") == code])
+    """The worst status of the region's targets on one indicator (None: no target on it)."""
+    return region.worst_status_by_indicator.get(code)
 
 
 def render_overview(snapshot: Snapshot, group: Group, pages: dict[str, str]) -> str:
@@ -423,39 +444,128 @@ class BuildResult:
     overviews: list[Path]
     workbook: Path
     snapshot: Snapshot
+    # None: one process; "ok": the second process wrote the overviews and the workbook; else why
+    # this process wrote them again
+    second_process: str | None = None
 
 
-def build_scorecards(published: Path | None = None, out_dir: Path | None = None, all_years: bool = False) -> BuildResult:
-    """Write every region's page (its latest year, or every year with `all_years`), one overview
-    per comparison group and the workbook. Returns the paths written."""
+def overview_groups(snapshot: Snapshot) -> list[Group]:
+    """The groups that get an overview (and a 总览 sheet): a group none of whose regions has a value
+    (national scale: regions of the code list with no feed rows) has no year to show."""
+    return [g for g in groups(snapshot)
+            if any(snapshot.regions[c].index or snapshot.regions[c].years() for c in g.regions)]
+
+
+# A snapshot with at least this many indicator values (about 200 regions × 50 indicators × 10 years)
+# is written by two processes: this one renders the region pages while a second one
+# (python -m dagster_project.reports.scorecard) writes the overviews and the workbook; at national
+# scale (1.3 million values) each half takes a few seconds. A small snapshot is quicker in one.
+SECOND_PROCESS_MIN_VALUES = 100_000
+
+
+def snapshot_identity(snapshot: Snapshot) -> str:
+    """What two processes compare to know they read the same snapshot: the file (inode, size,
+    modification time) and the evaluation year the attention ranks are counted from."""
+    return json.dumps([*snapshot.source, snapshot.evaluation_year])
+
+
+def _worth_a_second_process(published: Path) -> bool:
+    if (os.cpu_count() or 1) < 2:
+        return False
+    with duckdb.connect(str(published), read_only=True) as con:
+        return con.execute("select count(*) from marts.fct_indicator_value").fetchone()[0] >= SECOND_PROCESS_MIN_VALUES
+
+
+def page_files(snapshot: Snapshot) -> dict[str, str]:
+    """region → the file name of its page (its latest year), for the overviews' links."""
+    return {code: file_name(code, latest_year(region)) for code, region in sorted(snapshot.regions.items())
+            if region.years()}
+
+
+def write_overviews_and_workbook(snapshot: Snapshot, out_dir: Path) -> tuple[list[Path], Path]:
+    """One overview per comparison group, then scorecards.xlsx."""
     from dagster_project.reports.workbook import write_workbook
 
-    published = published or settings.published_path()
-    out_dir = out_dir or scorecards_dir()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    snapshot = load_snapshot(published)
-    # a group none of whose regions has a value (national scale: regions of the code list with no
-    # feed rows) has no year to show: no overview
-    group_list = [g for g in groups(snapshot)
-                  if any(snapshot.regions[c].index or snapshot.regions[c].years() for c in g.regions)]
-    overview_of = {code: f"overview_{g.key}.html" for g in group_list if g.key != "all" for code in g.regions}
-    written: list[Path] = []
-    latest_page: dict[str, str] = {}
-    for code, region in sorted(snapshot.regions.items()):
-        years = region.years()
-        if not years:
-            continue
-        page_year = latest_year(region)
-        for year in (years if all_years else [page_year]):
-            path = out_dir / file_name(code, year)
-            path.write_text(render_region(snapshot, region, year, years if all_years else [], overview_of.get(code)),
-                            encoding="utf-8")
-            written.append(path)
-        latest_page[code] = file_name(code, page_year)
+    group_list = overview_groups(snapshot)
+    pages = page_files(snapshot)
     overviews = []
     for g in group_list:
         path = out_dir / f"overview_{g.key}.html"
-        path.write_text(render_overview(snapshot, g, latest_page), encoding="utf-8")
+        path.write_text(render_overview(snapshot, g, pages), encoding="utf-8")
         overviews.append(path)
-    workbook = write_workbook(snapshot, group_list, out_dir / "scorecards.xlsx")
-    return BuildResult(written, overviews, workbook, snapshot)
+    return overviews, write_workbook(snapshot, group_list, out_dir / "scorecards.xlsx")
+
+
+def build_scorecards(published: Path | None = None, out_dir: Path | None = None, all_years: bool = False,
+                     second_process: bool | None = None) -> BuildResult:
+    """Write every region's page (its latest year, or every year with `all_years`), one overview
+    per comparison group and the workbook. Returns the paths written.
+
+    `second_process`: the overviews and the workbook are written by a second process
+    (python -m dagster_project.reports.scorecard) while the pages render here; None decides by the
+    snapshot's size. That process reads the same published file; if it read another file (a publish
+    in between) or failed, they are written again here from this process's snapshot."""
+    published = published or settings.published_path()
+    out_dir = out_dir or scorecards_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if second_process is None:
+        second_process = published.exists() and _worth_a_second_process(published)
+    helper = None
+    if second_process:
+        path = os.pathsep.join(filter(None, [str(settings.PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
+        helper = subprocess.Popen([sys.executable, "-m", "dagster_project.reports.scorecard", str(published), str(out_dir)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  env={**os.environ, "PYTHONPATH": path})
+    try:
+        snapshot = load_snapshot(published)
+        overview_of = {code: f"overview_{g.key}.html" for g in overview_groups(snapshot) if g.key != "all"
+                       for code in g.regions}
+        written: list[Path] = []
+        for code, region in sorted(snapshot.regions.items()):
+            years = region.years()
+            if not years:
+                continue
+            for year in (years if all_years else [latest_year(region)]):
+                path = out_dir / file_name(code, year)
+                path.write_text(render_region(snapshot, region, year, years if all_years else [], overview_of.get(code)),
+                                encoding="utf-8")
+                written.append(path)
+    finally:
+        if helper is not None:
+            out, err = helper.communicate()
+    outcome = None
+    if helper is not None:
+        lines = out.splitlines()
+        if helper.returncode != 0:
+            outcome = f"the second process failed (exit {helper.returncode}): {err.strip()[-2000:]}"
+        elif not lines or lines[0] != snapshot_identity(snapshot):
+            outcome = "the second process read another snapshot (a publish in between)"
+        else:
+            outcome = "ok"
+    if outcome == "ok":
+        done = json.loads(lines[1])
+        overviews, workbook = [Path(p) for p in done["overviews"]], Path(done["workbook"])
+    else:
+        overviews, workbook = write_overviews_and_workbook(snapshot, out_dir)
+    return BuildResult(written, overviews, workbook, snapshot, outcome)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m dagster_project.reports.scorecard PUBLISHED OUT_DIR: write the overviews and the
+    workbook of one published snapshot (build_scorecards runs this beside its page rendering); print
+    the identity of the snapshot file read, then the paths written (JSON)."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print("usage: python -m dagster_project.reports.scorecard PUBLISHED OUT_DIR", file=sys.stderr)
+        return 2
+    snapshot = load_snapshot(Path(args[0]))
+    overviews, workbook = write_overviews_and_workbook(snapshot, Path(args[1]))
+    print(snapshot_identity(snapshot))
+    print(json.dumps({"overviews": [str(p) for p in overviews], "workbook": str(workbook)}))
+    return 0
+
+
+if __name__ == "__main__":  # run through the package module, the one every other import sees
+    from dagster_project.reports.scorecard import main as _main
+
+    raise SystemExit(_main())
