@@ -1,6 +1,6 @@
 """Time the scorecards of one published snapshot and check them against a reference build.
 
-    python scripts/bench_scorecards.py PUBLISHED [--reference DIR] [--keep DIR] [--one-process]
+    python scripts/bench_scorecards.py PUBLISHED [--reference DIR] [--keep DIR] [--second-process]
 
 Copy the snapshot first (`cp -p`, keeping its modification time: the pages print it as the
 publication time) and never point this at a live warehouse. Builds the pages, overviews, workbook
@@ -74,12 +74,13 @@ def main() -> int:
     parser.add_argument("published", type=Path)
     parser.add_argument("--reference", type=Path)
     parser.add_argument("--keep", type=Path, help="build into this directory (kept)")
-    parser.add_argument("--one-process", action="store_true", help="no second process for overviews and workbook")
+    parser.add_argument("--second-process", action="store_true",
+                        help="overviews and workbook in a second process (else as HCW_SCORECARDS_SECOND_PROCESS says)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hcw_scorecards_") as tmp:
         out = args.keep or Path(tmp) / "scorecards"
         before, wall, cpu = _load(), time.perf_counter(), time.process_time()
-        result = build_scorecards(args.published, out, second_process=False if args.one_process else None)
+        result = build_scorecards(args.published, out, second_process=True if args.second_process else None)
         run_digest(result.snapshot, out / STATE_FILE, out, logger=logging.getLogger("digest"))
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         children = os.times().children_user + os.times().children_system

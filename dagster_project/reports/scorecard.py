@@ -456,10 +456,11 @@ def overview_groups(snapshot: Snapshot) -> list[Group]:
             if any(snapshot.regions[c].index or snapshot.regions[c].years() for c in g.regions)]
 
 
-# A snapshot with at least this many indicator values (about 200 regions × 50 indicators × 10 years)
-# is written by two processes: this one renders the region pages while a second one
-# (python -m dagster_project.reports.scorecard) writes the overviews and the workbook; at national
-# scale (1.3 million values) each half takes a few seconds. A small snapshot is quicker in one.
+# With HCW_SCORECARDS_SECOND_PROCESS=1, a snapshot with at least this many indicator values (about
+# 200 regions × 50 indicators × 10 years) is written by two processes: this one renders the region
+# pages while a second one (python -m dagster_project.reports.scorecard) writes the overviews and the
+# workbook; at national scale each half takes about half the CPU time. It pays only with a free core
+# (the second process reads the snapshot again): off by default. A small snapshot stays in one.
 SECOND_PROCESS_MIN_VALUES = 100_000
 
 
@@ -470,7 +471,8 @@ def snapshot_identity(snapshot: Snapshot) -> str:
 
 
 def _worth_a_second_process(published: Path) -> bool:
-    if (os.cpu_count() or 1) < 2:
+    wanted = os.environ.get("HCW_SCORECARDS_SECOND_PROCESS", "").strip().lower() in ("1", "true", "yes", "on")
+    if not wanted or (os.cpu_count() or 1) < 2:
         return False
     with duckdb.connect(str(published), read_only=True) as con:
         return con.execute("select count(*) from marts.fct_indicator_value").fetchone()[0] >= SECOND_PROCESS_MIN_VALUES
@@ -502,8 +504,8 @@ def build_scorecards(published: Path | None = None, out_dir: Path | None = None,
     per comparison group and the workbook. Returns the paths written.
 
     `second_process`: the overviews and the workbook are written by a second process
-    (python -m dagster_project.reports.scorecard) while the pages render here; None decides by the
-    snapshot's size. That process reads the same published file; if it read another file (a publish
+    (python -m dagster_project.reports.scorecard) while the pages render here; None: when
+    HCW_SCORECARDS_SECOND_PROCESS=1 and the snapshot is large. That process reads the same published file; if it read another file (a publish
     in between) or failed, they are written again here from this process's snapshot."""
     published = published or settings.published_path()
     out_dir = out_dir or scorecards_dir()
