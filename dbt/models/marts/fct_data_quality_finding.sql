@@ -148,13 +148,18 @@ files as (
     group by all
 ),
 
+-- each finding's source rows once, listed by file and row number (a build gives the same text every time)
 rows_ as (
-    select k.check_type, k.rule_id, k.series, k.row_key,
-           string_agg(distinct s.source_file || ':' || s.source_row_number, '; ') as source_rows
-    from load_ids as k
-    inner join findings as f using (check_type, rule_id, series, row_key)
-    inner join {{ ref('int_dq_source_rows') }} as s
-        on s.load_id = k.load_id and s.region_code = f.region_code and s.year = f.year
+    select check_type, rule_id, series, row_key,
+           string_agg(source_file || ':' || source_row_number, '; ' order by source_file, source_row_number)
+               as source_rows
+    from (
+        select distinct k.check_type, k.rule_id, k.series, k.row_key, s.source_file, s.source_row_number
+        from load_ids as k
+        inner join findings as f using (check_type, rule_id, series, row_key)
+        inner join {{ ref('int_dq_source_rows') }} as s
+            on s.load_id = k.load_id and s.region_code = f.region_code and s.year = f.year
+    )
     group by all
 )
 
