@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from dagster_project.alerts.channels import AlertSettings
 from dagster_project.reports.data import load_snapshot
 from dagster_project.reports.digest import STATE_FILE, run_digest
+from tests.integration.browser import Browser
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (`make chromium-install` "
@@ -41,8 +42,12 @@ def chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
-def console_messages(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if ":CONSOLE" in line]
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """One headless Chromium for every page of this module (tests/integration/browser.py)."""
+    b = Browser(CHROMIUM, CHROMIUM_FLAGS, tmp_path_factory.mktemp("chromium-profile"))
+    yield b
+    b.close()
 
 
 class Elements(HTMLParser):
@@ -173,18 +178,37 @@ def _marts(warehouse):
 
 
 @needs_chromium
-def test_pages_render_in_chromium_and_match_the_marts(warehouse, tmp_path):
+def test_the_browser_reports_what_a_broken_page_raises(browser, tmp_path):
+    """The page tests below assert "no console message": this shows that such messages are seen."""
+    broken = tmp_path / "broken.html"
+    broken.write_text('<!doctype html><html><body><p data-value="x">1</p><img src="missing.png">'
+                      '<script>console.warn("late"); notDefined();</script></body></html>', encoding="utf-8")
+    fine = tmp_path / "fine.html"
+    fine.write_text('<!doctype html><html><body><p data-value="x">1</p>'
+                    '<script>document.body.dataset.ran = "yes";</script></body></html>', encoding="utf-8")
+    tab = browser.tab()
+    html, messages = tab.dom(broken.as_uri())
+    assert any(m.startswith("console.warning: late") for m in messages), messages
+    assert any(m.startswith("exception:") and "notDefined" in m for m in messages), messages
+    assert any("missing.png" in m for m in messages), messages
+    html, messages = tab.dom(fine.as_uri())
+    assert messages == []
+    assert 'data-ran="yes"' in html  # the DOM after the page's script ran, not the file's text
+
+
+@needs_chromium
+def test_pages_render_in_chromium_and_match_the_marts(warehouse, tmp_path, browser):
     values, index, statuses, groups = _marts(warehouse)
     out = tmp_path / "screenshots"
     out.mkdir()
     pages = sorted(scorecard_dir(warehouse).glob("[0-9]*_*.html"))
     assert pages
+    tab = browser.tab()
     for page in pages:
         code = page.name.split("_")[0]
-        run = chromium(["--dump-dom", page.as_uri()], tmp_path / "profile")
-        assert run.returncode == 0, run.stderr[-2000:]
-        assert console_messages(run.stderr) == [], page.name
-        dom = parse(run.stdout)
+        html, messages = tab.dom(page.as_uri())
+        assert messages == [], page.name
+        dom = parse(html)
         shown = {e["attrs"]["data-value"]: e["text"] for e in dom.with_attr("data-value") if e["tag"] == "td"}
         expected = {i: v for (c, i), v in values.items() if c == code}
         assert set(shown) == set(expected), page.name
@@ -222,15 +246,15 @@ def test_pages_render_in_chromium_and_match_the_marts(warehouse, tmp_path):
 
 
 @needs_chromium
-def test_overviews_draw_a_shape_per_region(warehouse, tmp_path):
+def test_overviews_draw_a_shape_per_region(warehouse, tmp_path, browser):
     values, index, statuses, groups = _marts(warehouse)
     overviews = sorted(scorecard_dir(warehouse).glob("overview_*.html"))
     all_regions = set(index)
+    tab = browser.tab()
     for page in overviews:
-        run = chromium(["--dump-dom", page.as_uri()], tmp_path / "profile")
-        assert run.returncode == 0, run.stderr[-2000:]
-        assert console_messages(run.stderr) == [], page.name
-        dom = parse(run.stdout)
+        html, messages = tab.dom(page.as_uri())
+        assert messages == [], page.name
+        dom = parse(html)
         members = {e["attrs"]["data-region"] for e in dom.found if e["tag"] == "tr" and "data-region" in e["attrs"]}
         if page.name == "overview_all.html":
             assert members == all_regions
@@ -267,9 +291,9 @@ def test_overviews_draw_a_shape_per_region(warehouse, tmp_path):
                 assert text.strip() == "—", (page.name, key)
     # The layer switch runs: "#layer=HC17" shows that layer and hides the index.
     overview = (scorecard_dir(warehouse) / "overview_all.html").as_uri()
-    run = chromium(["--dump-dom", overview + "#layer=HC17"], tmp_path / "profile")
-    assert console_messages(run.stderr) == []
-    display = {e["attrs"]["data-layer"]: e["attrs"].get("style", "") for e in parse(run.stdout).with_attr("data-layer")
+    html, messages = browser.tab().dom(overview + "#layer=HC17")  # a new tab: a fresh load, not a fragment change
+    assert messages == []
+    display = {e["attrs"]["data-layer"]: e["attrs"].get("style", "") for e in parse(html).with_attr("data-layer")
                if e["tag"] == "g"}
     assert "none" not in display["HC17"] and "display: none" in display["index"]
     out = tmp_path / "screenshots"
