@@ -156,6 +156,14 @@ def _column_index(letters: str) -> int:
     return n
 
 
+def _index_of(table: dict, key) -> int:
+    """The key's position in one of the workbook's shared tables (styles, strings, formats), added if new."""
+    index = table.get(key)
+    if index is None:
+        index = table[key] = len(table)
+    return index
+
+
 class XlsxBook:
     def __init__(self):
         self.sheets: list[Sheet] = []
@@ -175,24 +183,15 @@ class XlsxBook:
         return sheet
 
     def style_id(self, style: Style) -> int:
-        sid = self._styles.get(style)
-        if sid is None:
-            sid = self._styles[style] = len(self._styles)
-        return sid
+        return _index_of(self._styles, style)
 
     def string_id(self, text: str) -> int:
-        sid = self._strings.get(text)
-        if sid is None:
-            if ILLEGAL_CHARACTERS.search(text):
-                raise ValueError(f"cannot write {text!r} to a workbook: it holds a control character")
-            sid = self._strings[text] = len(self._strings)
-        return sid
+        if text not in self._strings and ILLEGAL_CHARACTERS.search(text):
+            raise ValueError(f"cannot write {text!r} to a workbook: it holds a control character")
+        return _index_of(self._strings, text)
 
     def dxf_id(self, colour: str) -> int:
-        did = self._dxfs.get(colour)
-        if did is None:
-            did = self._dxfs[colour] = len(self._dxfs)
-        return did
+        return _index_of(self._dxfs, colour)
 
     def _styles_xml(self) -> str:
         fonts = ['<font><name val="Calibri"/><family val="2"/><color theme="1"/><sz val="11"/><scheme val="minor"/></font>']
